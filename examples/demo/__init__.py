@@ -1,0 +1,1 @@
+"""The demo estate shipped with hardening: `hardening scan --demo` runs it."""

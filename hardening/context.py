@@ -1,0 +1,97 @@
+"""The read-only view a check gets: the estate and the facets collectors produced."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Final
+
+from hardening.estate import (
+    Account,
+    Datastore,
+    Estate,
+    Host,
+    IdentityProvider,
+    Incident,
+    Policy,
+)
+from hardening.facets import CredentialStoreScan, SshdConfig, TotpStoreScan
+
+#: Facet names a `CheckSpec.needs` may list, with what is missing when one is absent.
+FACETS: Final[Mapping[str, str]] = {
+    "accounts": "the estate declares no accounts",
+    "identity": "the estate declares no identity providers",
+    "incident": "the estate declares no incident discovery date (organisation.incident)",
+    "credential_stores": "the estate declares no credential stores",
+    "totp_stores": "the estate declares no TOTP stores",
+    "sshd": "the estate declares no hosts with an sshd_config",
+    "datastores": "the estate declares no data stores",
+    "probes": "live probes were not run (use --probe)",
+}
+
+
+@dataclass(frozen=True)
+class CheckContext:
+    """Everything a check may read. Checks never open files or sockets themselves."""
+
+    estate: Estate
+    """The validated estate file."""
+    today: date
+    """The date the run treats as today (fixed per run, injectable in tests)."""
+    credential_scans: tuple[CredentialStoreScan, ...] | None = None
+    """Credential stores as read by collectors."""
+    totp_scans: tuple[TotpStoreScan, ...] | None = None
+    """TOTP seed stores as read by collectors."""
+    sshd: tuple[SshdConfig, ...] | None = None
+    """Parsed sshd_config of each host that declares one."""
+    probes: Mapping[str, object] | None = None
+    """Live probe conclusions by datastore id (only with `--probe`)."""
+    facet_errors: Mapping[str, str] = field(default_factory=dict)
+    """Facets whose collector failed, with a one-line reason (no secrets)."""
+
+    @property
+    def policy(self) -> Policy:
+        """The organisation's policy, defaults filled in."""
+        return self.estate.policy
+
+    @property
+    def incident(self) -> Incident | None:
+        """The declared incident, if any."""
+        return self.estate.organisation.incident
+
+    @property
+    def accounts(self) -> tuple[Account, ...]:
+        """Declared accounts (empty when none)."""
+        return self.estate.accounts or ()
+
+    @property
+    def identity(self) -> tuple[IdentityProvider, ...]:
+        """Declared identity providers (empty when none)."""
+        return self.estate.identity or ()
+
+    @property
+    def datastores(self) -> tuple[Datastore, ...]:
+        """Declared data stores (empty when none)."""
+        return self.estate.datastores or ()
+
+    @property
+    def hosts(self) -> tuple[Host, ...]:
+        """Declared hosts (empty when none)."""
+        return self.estate.hosts or ()
+
+    def missing(self, facet: str) -> str | None:
+        """Why `facet` is unavailable, or None when a check needing it can run."""
+        present = {
+            "accounts": bool(self.estate.accounts),
+            "identity": bool(self.estate.identity),
+            "incident": bool(self.incident and self.incident.discovered),
+            "credential_stores": bool(self.credential_scans),
+            "totp_stores": bool(self.totp_scans),
+            "sshd": bool(self.sshd),
+            "datastores": bool(self.estate.datastores),
+            "probes": self.probes is not None,
+        }
+        if present.get(facet, False):
+            return None
+        return FACETS.get(facet, f"unknown facet {facet!r}")

@@ -1,0 +1,187 @@
+"""Run the selected checks against an estate, each in isolation, into a `RunResult`.
+
+Policy lives here, not in the CLI: which facets to collect, when a check is skipped, what a
+crash becomes, and which exit code a finished run earns.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import time
+import traceback
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from enum import IntEnum
+
+from hardening import __version__
+from hardening.check import Check
+from hardening.collectors import build_context
+from hardening.context import CheckContext
+from hardening.estate import Estate
+from hardening.model import (
+    CheckOutcome,
+    EstateInfo,
+    Finding,
+    OutcomeState,
+    ResourceRef,
+    RunResult,
+    Severity,
+    Status,
+)
+from hardening.registry import Registry
+
+log = logging.getLogger(__name__)
+
+#: Called after each check with (checks done, checks in total, id of the check just run).
+Progress = Callable[[int, int, str], None]
+
+
+class ExitCode(IntEnum):
+    """Exit codes of `hardening scan` and friends (DESIGN §6)."""
+
+    OK = 0
+    """No unwaived failure at or above the `--fail-on` severity."""
+    FINDINGS = 1
+    """At least one such failure."""
+    BAD_INPUT = 2
+    """Bad input or usage."""
+    CHECK_ERROR = 3
+    """A check errored or a check plugin failed to load: the audit is incomplete."""
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """How to run: which checks, what counts as today, whether to re-raise crashes."""
+
+    include: Sequence[str] = ()
+    """`--check` patterns (ids or domains); empty means all."""
+    exclude: Sequence[str] = ()
+    """`--skip-check` patterns."""
+    today: date | None = None
+    """The date to audit as of; None means the current UTC date."""
+    probe: bool = False
+    """Run live probes against declared endpoints."""
+    debug: bool = False
+    """Re-raise a crashing check instead of recording it."""
+
+
+def new_run_id(now: datetime) -> str:
+    """A run id that sorts by start time: `20261125T200102Z-1a2b3c`."""
+    return f"{now.strftime('%Y%m%dT%H%M%SZ')}-{secrets.token_hex(3)}"
+
+
+def run_checks(
+    estate: Estate,
+    registry: Registry,
+    options: RunOptions | None = None,
+    progress: Progress | None = None,
+) -> RunResult:
+    """Run the selected checks and return the finished run."""
+    options = options or RunOptions()
+    started = datetime.now(UTC)
+    selected = registry.select(options.include, options.exclude)
+    needed = {facet for cid in selected for facet in registry.checks[cid].spec.needs}
+    today = options.today or started.date()
+    ctx = build_context(estate, needed, today, probe=options.probe)
+
+    findings: list[Finding] = []
+    outcomes: dict[str, CheckOutcome] = {}
+    for done, cid in enumerate(selected, start=1):
+        check_findings, outcome = _run_one(registry.checks[cid](), ctx, debug=options.debug)
+        findings.extend(check_findings)
+        outcomes[cid] = outcome
+        if progress is not None:
+            progress(done, len(selected), cid)
+
+    incident = estate.organisation.incident
+    return RunResult(
+        id=new_run_id(started),
+        started_at=started,
+        finished_at=datetime.now(UTC),
+        estate=EstateInfo(
+            name=estate.organisation.name,
+            path=str(estate.path),
+            incident_discovered=incident.discovered if incident else None,
+            incident_contained=incident.contained if incident else None,
+        ),
+        tool_version=__version__,
+        checks={cid: registry.checks[cid].spec for cid in selected},
+        findings=tuple(findings),
+        outcomes=outcomes,
+        load_errors=registry.load_errors,
+    )
+
+
+def _run_one(check: Check, ctx: CheckContext, *, debug: bool) -> tuple[list[Finding], CheckOutcome]:
+    spec = check.spec
+    start = time.perf_counter()
+
+    def elapsed() -> int:
+        return round((time.perf_counter() - start) * 1000)
+
+    for facet in sorted(spec.needs):
+        if facet in ctx.facet_errors:
+            reason = f"needs {facet}: {ctx.facet_errors[facet]}"
+            finding = _engine_finding(spec.id, Status.ERROR, spec.severity, facet, reason)
+            return [finding], CheckOutcome(spec.id, OutcomeState.ERRORED, elapsed(), reason)
+        missing = ctx.missing(facet)
+        if missing is not None:
+            finding = _engine_finding(spec.id, Status.SKIP, Severity.INFO, facet, missing)
+            return [finding], CheckOutcome(spec.id, OutcomeState.SKIPPED, elapsed(), missing)
+
+    findings: list[Finding] = []
+    try:
+        for finding in check.evaluate(ctx):
+            findings.append(finding)
+    except Exception as exc:
+        if debug:
+            raise
+        where = _crash_site(exc)
+        reason = f"check crashed with {type(exc).__name__} at {where}; traceback in the log"
+        log.error("check %s crashed", spec.id, exc_info=True)
+        findings.append(
+            Finding(
+                check_id=spec.id,
+                status=Status.ERROR,
+                severity=spec.severity,
+                resource=ResourceRef("check", spec.id),
+                detail=reason,
+            )
+        )
+        return findings, CheckOutcome(spec.id, OutcomeState.ERRORED, elapsed(), reason)
+    return findings, CheckOutcome(spec.id, OutcomeState.COMPLETED, elapsed())
+
+
+def _engine_finding(
+    check_id: str, status: Status, severity: Severity, facet: str, detail: str
+) -> Finding:
+    return Finding(
+        check_id=check_id,
+        status=status,
+        severity=severity,
+        resource=ResourceRef("estate", facet),
+        detail=detail,
+    )
+
+
+def _crash_site(exc: BaseException) -> str:
+    # The exception's message may quote data it choked on; the place it was raised does not.
+    frames = traceback.extract_tb(exc.__traceback__)
+    if not frames:
+        return "unknown location"
+    last = frames[-1]
+    return f"{last.filename.rsplit('/', 1)[-1]}:{last.lineno}"
+
+
+def exit_code(run: RunResult, fail_on: Severity | None = Severity.HIGH) -> ExitCode:
+    """The exit code a run earns: 3 if incomplete, 1 on unwaived failures at/above `fail_on`."""
+    if run.load_errors or any(f.status is Status.ERROR for f in run.findings):
+        return ExitCode.CHECK_ERROR
+    if fail_on is None:
+        return ExitCode.OK
+    for f in run.findings:
+        if f.status is Status.FAIL and f.waiver is None and f.severity.rank >= fail_on.rank:
+            return ExitCode.FINDINGS
+    return ExitCode.OK
