@@ -25,13 +25,13 @@ class Format:
 
 
 def _terminal(run: RunResult, color: bool) -> str:
-    from hardening.reports.terminal import render_terminal
+    from .terminal import render_terminal
 
     return render_terminal(run, color=color)
 
 
 def _json(run: RunResult, color: bool) -> str:
-    from hardening.reports.json import render_json
+    from .json import render_json
 
     return render_json(run)
 
