@@ -43,6 +43,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("hardening: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # `hardening ... | head`: the reader left; say nothing more, like other Unix tools.
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - keeps the exit flush from raising
+        return ExitCode.OK
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -121,7 +125,7 @@ def _configure_logging(verbose: bool, debug: bool) -> None:
 def _cmd_scan(args: argparse.Namespace) -> int:
     registry = discover()
     if args.demo:
-        with as_file(files("hardening") / "demo") as demo_dir:
+        with as_file(files("hardening.demo")) as demo_dir:
             estate = load_estate(Path(demo_dir) / "estate.yaml")
             run = _run(args, registry, estate)
     else:

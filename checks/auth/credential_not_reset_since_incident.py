@@ -1,0 +1,126 @@
+"""auth.credential_not_reset_since_incident: a password predates the incident's discovery."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from hardening.check import Check, CheckContext, ref, register
+from hardening.model import CheckSpec, Finding, Remediation, Scalar, Severity
+
+from .mfa_not_enforced import privileged_roles
+
+
+@register
+class CredentialNotResetSinceIncident(Check):
+    """What it does
+    Compares the `password_changed` date of every enabled account with the date the incident
+    was discovered (`organisation.incident.discovered`). It fails the account when the password
+    was last changed before that date and passes it when the change was on or after it; a pass
+    notes when the change still came before the incident was contained. An account with no
+    change date recorded is skipped, never passed: an unknown date proves nothing. A failing
+    account in a privileged role (see `auth.mfa_not_enforced`) is reported as critical.
+    Disabled accounts are not examined - reset them before anyone enables them again.
+
+    Why is this bad
+    A password set before the breach was discovered must be assumed to be in the attacker's
+    hands: read from the stolen store, cracked from its hash, or captured while the attacker
+    was inside. Until it is changed the attacker can simply sign in, and with tokens, API keys
+    and sessions issued before the reset they may not even need to.
+
+    Example
+    Failing (incident discovered 2026-10-02): `{id: u-1001, password_changed: 2026-09-01}`.
+    Fixed: the password is reset through a channel the attacker does not control, its sessions
+    and keys revoked, and the estate records `password_changed: 2026-10-06`.
+    """
+
+    spec = CheckSpec(
+        id="auth.credential_not_reset_since_incident",
+        title="An account's password was last changed before the incident was discovered",
+        severity=Severity.HIGH,
+        rationale=(
+            "Credentials that existed during the breach must be assumed known to the attacker; "
+            "NIST SP 800-63B-4 requires a forced change on evidence of compromise."
+        ),
+        remediation=Remediation(
+            "Reset every credential that predates the incident - privileged accounts first - "
+            "and revoke everything issued on the strength of the old one: sessions, refresh "
+            "tokens, API keys, SSH keys, and TOTP enrolments if the seed store may have been "
+            "read.",
+            steps=(
+                "Do not rely on 'change at next sign-in' alone: whoever signs in next with the "
+                "leaked password chooses the new one. Set a random temporary password delivered "
+                "out of band, or send a reset link to a verified address that was not itself "
+                "compromised.",
+                "Keycloak: `kcadm.sh update users/<user-id>/execute-actions-email -r <realm> "
+                "-b '[\"UPDATE_PASSWORD\"]'`, then end its sessions with "
+                "`kcadm.sh create users/<user-id>/logout -r <realm>`.",
+                "Active Directory: `Set-ADAccountPassword -Identity <user> -Reset` with a random "
+                "temporary password, then `Set-ADUser -Identity <user> -ChangePasswordAtLogon "
+                "$true`.",
+                "AWS IAM: `aws iam update-login-profile --user-name <user> --password <random> "
+                "--password-reset-required`; create new access keys, then "
+                "`aws iam update-access-key --status Inactive` and `delete-access-key` the old.",
+                "Re-enrol TOTP for accounts whose seeds were in a store the attacker could read.",
+                "Record the new `password_changed` dates in the estate and re-run.",
+            ),
+        ),
+        references=(
+            "NIST SP 800-63B-4 §3.1.1.2 (force a change on evidence of compromise)",
+            "NIST SP 800-61 Rev. 3 (incident response: recovery)",
+            "ISO/IEC 27001:2022 A.5.26 (response to information security incidents)",
+            "ISO/IEC 27001:2022 A.5.17 (authentication information)",
+            "PCI DSS 4.0 12.10.1 (incident response plan)",
+        ),
+        # Never public: "being strengthened" would tell the attacker leaked passwords still work.
+        public_title=None,
+        needs=frozenset({"accounts", "incident"}),
+    )
+
+    def evaluate(self, ctx: CheckContext) -> Iterator[Finding]:
+        incident = ctx.incident
+        if incident is None or incident.discovered is None:
+            return  # the runner skips the check before this point
+        discovered, contained = incident.discovered, incident.contained
+        for account in ctx.accounts:
+            if not account.enabled:
+                continue
+            changed = account.password_changed
+            evidence: dict[str, Scalar] = {"incident_discovered": discovered.isoformat()}
+            if changed is None:
+                yield self.skipped(
+                    ref(account),
+                    "no password change date recorded, so a reset since the incident cannot "
+                    "be shown",
+                    evidence=evidence,
+                )
+                continue
+            evidence["password_changed"] = changed.isoformat()
+            if changed >= discovered:
+                caveat = ""
+                if contained is not None and changed < contained:
+                    evidence["before_containment"] = True
+                    caveat = (
+                        f", but before containment on {contained.isoformat()}; reset again if "
+                        "the attacker could still read credentials then"
+                    )
+                yield self.passed(
+                    ref(account),
+                    f"password changed on {changed.isoformat()}, on or after the incident was "
+                    f"discovered on {discovered.isoformat()}{caveat}",
+                    evidence=evidence,
+                )
+                continue
+            roles = privileged_roles(account, ctx.policy)
+            days = (discovered - changed).days
+            evidence["days_before_discovery"] = days
+            privileged = (
+                f"; critical because of privileged role {', '.join(roles)}" if roles else ""
+            )
+            yield self.failed(
+                ref(account),
+                f"password last changed on {changed.isoformat()}, {days} day(s) before the "
+                f"incident was discovered on {discovered.isoformat()}, and not reset since"
+                + privileged,
+                severity=Severity.CRITICAL if roles else None,
+                evidence=evidence,
+            )

@@ -1,0 +1,127 @@
+"""auth.mfa_not_enforced: an account whose role requires MFA signs in with a password alone.
+
+This module also defines which roles count as privileged (`privileged_roles`); the other
+account checks of the auth pack import it from here so the scope is decided in one place.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from hardening.check import Check, CheckContext, ref, register
+from hardening.estate import Account, Policy
+from hardening.model import CheckSpec, Finding, Remediation, Severity
+
+#: A role whose name contains this is administrative, whatever the policy lists.
+ADMIN_MARK = "admin"
+
+
+def is_admin_role(role: str) -> bool:
+    """Whether `role` names administrative access (`admin`, `sysadmin`, `db-admin`, ...)."""
+    return ADMIN_MARK in role.casefold()
+
+
+def privileged_roles(account: Account, policy: Policy) -> tuple[str, ...]:
+    """The roles of `account` that require a second factor.
+
+    Those are the roles `policy.mfa_required_roles` lists (compared case-insensitively, so a
+    directory export spelling `Admin` is not silently out of scope) and every administrative
+    role: CIS Controls v8 6.5 requires MFA for administrative access even where the
+    organisation's policy forgot to list the role.
+    """
+    required = {role.casefold() for role in policy.mfa_required_roles}
+    return tuple(r for r in account.roles if r.casefold() in required or is_admin_role(r))
+
+
+@register
+class MfaNotEnforced(Check):
+    """What it does
+    Looks at every enabled account that holds a role requiring a second factor - a role listed
+    in `policy.mfa_required_roles`, or any role whose name contains "admin" - and fails it when
+    the account has no second factor enrolled (`mfa` is empty). Disabled accounts and accounts
+    in no such role are not examined. A failing administrator is reported as critical.
+
+    Why is this bad
+    After a breach every password has to be treated as known: cracked from the stolen hashes,
+    phished, or reused from another leak. A second factor is what stops a known password from
+    becoming a session. A privileged account that signs in with a password alone gives whoever
+    holds that password the systems the role controls.
+
+    Example
+    Failing: `{id: u-1001, roles: [admin], mfa: []}` with `mfa_required_roles: [admin]`.
+    Fixed: `{id: u-1001, roles: [admin], mfa: [webauthn]}`, enrolled through a verified
+    channel, with the identity provider refusing password-only sign-in for the role.
+    """
+
+    spec = CheckSpec(
+        id="auth.mfa_not_enforced",
+        title="An account whose role requires MFA signs in with a password alone",
+        severity=Severity.HIGH,
+        rationale=(
+            "After a breach, passwords must be assumed known to the attacker; without a second "
+            "factor a known password of a privileged account is a working sign-in."
+        ),
+        remediation=Remediation(
+            "Enrol every account whose role requires MFA in a second factor (phishing-resistant "
+            "WebAuthn/FIDO2 for administrators) and make the identity provider refuse "
+            "password-only sign-in for those roles.",
+            steps=(
+                "Enrol through a verified channel (in person, or a call-back to a number on "
+                "file): whoever holds the leaked password could otherwise enrol an "
+                "authenticator of their own first.",
+                "Keycloak: require the factor for the user with "
+                "`kcadm.sh update users/<user-id> -r <realm> "
+                "-s 'requiredActions=[\"CONFIGURE_TOTP\"]'` (or `webauthn-register`), and make "
+                "the OTP/WebAuthn step REQUIRED in the browser flow for these roles "
+                "(conditional sub-flow with `Condition - user role`).",
+                "AWS IAM: attach a policy that denies all actions when "
+                '`"BoolIfExists": {"aws:MultiFactorAuthPresent": "false"}`, then register a '
+                "device with `aws iam enable-mfa-device`.",
+                "Until a factor is enrolled, disable the account or remove the privileged role.",
+            ),
+        ),
+        references=(
+            "NIST SP 800-63B-4 §2.2 (AAL2 requires two distinct factors)",
+            "CIS Controls v8 6.5 (require MFA for administrative access)",
+            "CIS Controls v8 6.3 (require MFA for externally-exposed applications)",
+            "PCI DSS 4.0 8.4.1 (MFA for non-console administrative access to the CDE)",
+            "PCI DSS 4.0 8.4.2 (MFA for all access into the CDE)",
+            "ISO/IEC 27001:2022 A.8.5 (secure authentication)",
+            "OWASP Multifactor Authentication Cheat Sheet",
+        ),
+        public_title="Two-factor authentication",
+        needs=frozenset({"accounts"}),
+    )
+
+    def evaluate(self, ctx: CheckContext) -> Iterator[Finding]:
+        listed = {role.casefold() for role in ctx.policy.mfa_required_roles}
+        for account in ctx.accounts:
+            if not account.enabled:
+                continue
+            roles = privileged_roles(account, ctx.policy)
+            if not roles:
+                continue
+            evidence = {"roles": ", ".join(roles), "mfa_methods": ", ".join(account.mfa)}
+            if account.mfa:
+                yield self.passed(
+                    ref(account),
+                    f"second factor enrolled ({', '.join(account.mfa)}) for role "
+                    f"{', '.join(roles)}",
+                    evidence=evidence,
+                )
+                continue
+            admin = any(is_admin_role(r) for r in roles)
+            covered = [r for r in roles if r.casefold() in listed]
+            why = (
+                f"policy requires MFA for role {', '.join(covered)}"
+                if covered
+                else f"administrative role {', '.join(roles)} requires MFA (CIS Controls v8 6.5) "
+                "although policy.mfa_required_roles does not list it"
+            )
+            yield self.failed(
+                ref(account),
+                f"enabled account signs in with a password alone; {why}"
+                + ("; critical because the role is administrative" if admin else ""),
+                severity=Severity.CRITICAL if admin else None,
+                evidence=evidence,
+            )

@@ -1,0 +1,167 @@
+"""auth.password_stored_plaintext: stored credentials that are not hashes at all."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from typing import Final
+
+from hardening.check import Check, CheckContext, ref, register
+from hardening.collectors.credentials import row_problem_numbers, store_problems
+from hardening.facets import CredentialStoreScan
+from hardening.model import CheckSpec, Finding, Remediation, ResourceRef, Scalar, Severity
+
+_SAMPLE: Final = 5
+
+
+@register
+class PasswordStoredPlaintext(Check):
+    """What it does
+    Fails a credential store when any account's stored value is a readable password rather
+    than a hash: a value that matches no hash format and looks like typed text (see
+    `hardening.collectors.hashes` for the exact rule), including LDAP `{CLEARTEXT}`. In a
+    shadow file it also fails, at high severity, on an empty password field: that account
+    signs in with no password at all wherever PAM allows `nullok`. Empty values in SQL
+    tables and htpasswd files are counted but do not fail (there they usually mean "no
+    local password", and Apache rejects an empty hash). Values in an unrecognised format
+    are left to auth.password_hash_weak.
+
+    Why is this bad
+    Anyone who reads the store — the attacker in the incident, a backup, a support
+    engineer — has the passwords, and people reuse them elsewhere. A passwordless shadow
+    entry is an open door for anyone who can reach a login prompt.
+
+    Example
+    A users table with `password = 'Summer2024!'`, an htpasswd line `alice:hunter2`
+    (written by `htpasswd -p`), or `/etc/shadow` lines `backup:hunter2:...` (the classic
+    `usermod -p` mistake) or `guest::19700:...` fail. They pass once every value is an
+    argon2id/bcrypt/yescrypt hash and the empty entry is locked (`passwd -l guest`).
+    """
+
+    spec = CheckSpec(
+        id="auth.password_stored_plaintext",
+        title="Passwords are stored in plaintext (or a shadow account has no password)",
+        severity=Severity.CRITICAL,
+        rationale=(
+            "Plaintext passwords are disclosed to whoever reads the store, including the "
+            "attacker of the incident, and are reused on other services."
+        ),
+        remediation=Remediation(
+            "Hash every plaintext value now with argon2id, force those accounts to choose new "
+            "passwords, and fix the code path that wrote plaintext.",
+            steps=(
+                "One-off migration: replace each plaintext value with "
+                "CryptContext(schemes=['argon2'], argon2__memory_cost=19456, "
+                "argon2__time_cost=2).hash(value) — no user action needed.",
+                "Then force a reset for those accounts: their passwords were readable.",
+                "Find the writer: `htpasswd -p`, `usermod -p` (it takes a crypt(3) hash, "
+                "not a password — use `passwd` or `chpasswd`), or application code.",
+                "Shadow entries with an empty password: `passwd -l USER` (or set a password) "
+                "and remove `nullok` from pam_unix in /etc/pam.d/common-auth.",
+            ),
+        ),
+        references=(
+            "OWASP Password Storage Cheat Sheet",
+            "NIST SP 800-63B-4 §3.1.1.2",
+            "PCI DSS 4.0 8.3.2",
+            "CIS Controls v8 3.11",
+            "ISO/IEC 27001:2022 A.5.17",
+        ),
+        public_title="Password protection",
+        needs=frozenset({"credential_stores"}),
+    )
+
+    def evaluate(self, ctx: CheckContext) -> Iterator[Finding]:
+        stores = {s.id: s for s in ctx.estate.credential_stores or ()}
+        for scan in ctx.credential_scans or ():
+            store = stores.get(scan.store_id)
+            resource = ref(store) if store else ResourceRef("credential_store", scan.store_id)
+            yield self._judge(scan, resource)
+
+    def _judge(self, scan: CredentialStoreScan, resource: ResourceRef) -> Finding:
+        partial = store_problems(scan)
+        if not scan.records:
+            why = "; ".join(partial) or "no credential records were read from the store"
+            return self.skipped(resource, f"Not judged: {why}.")
+
+        total = len(scan.records)
+        plaintext = [r for r in scan.records if r.scheme == "plaintext"]
+        empty = [r for r in scan.records if r.scheme == "empty"]
+        passwordless = empty if scan.kind == "shadow" else []
+        evidence: dict[str, Scalar] = {
+            "accounts": total,
+            "plaintext_accounts": len(plaintext),
+            "empty_password_accounts": len(empty),
+        }
+        notes = ""
+        unknown = sum(1 for r in scan.records if r.scheme == "unknown")
+        if unknown:
+            evidence["unrecognised_values"] = unknown
+            notes += (
+                f" {unknown:,} values in no recognised format were not counted as plaintext "
+                "(see auth.password_hash_weak)."
+            )
+        if empty and not passwordless:
+            notes += (
+                f" {len(empty):,} accounts have no stored password (empty or NULL); confirm "
+                "they cannot sign in with one."
+            )
+        rows = row_problem_numbers(scan)
+        if rows:
+            evidence["unreadable_rows"] = ";".join(str(n) for n in rows[:10])
+            evidence["unreadable_row_count"] = len(rows)
+            notes += f" {len(rows):,} rows could not be read (see evidence)."
+
+        if not plaintext and not passwordless:
+            if partial:
+                return self.skipped(
+                    resource,
+                    "No plaintext value among the readable rows, but the store was read only "
+                    f"in part: {'; '.join(partial)}." + notes,
+                )
+            return self.passed(
+                resource,
+                f"None of the {total:,} stored values is plaintext." + notes,
+                evidence=evidence,
+            )
+
+        parts = []
+        fixes = []
+        if plaintext:
+            parts.append(
+                f"{len(plaintext):,} of {total:,} accounts store the password in plaintext"
+            )
+            shared = Counter(r.group_key for r in plaintext if r.group_key)
+            groups = [n for n in shared.values() if n > 1]
+            if groups:
+                evidence["shared_plaintext_groups"] = len(groups)
+                parts.append(f"{len(groups):,} groups of those accounts share one password")
+            fixes.append(
+                f"Hash the {len(plaintext):,} plaintext values with argon2id now (no user "
+                "action needed), then force those accounts to reset: the passwords were readable."
+            )
+            if scan.kind == "shadow":
+                fixes.append(
+                    "A readable password in /etc/shadow usually comes from `usermod -p`, which "
+                    "expects a crypt(3) hash: set passwords with `passwd` or `chpasswd`."
+                )
+            elif scan.kind == "htpasswd":
+                fixes.append("Re-set those users with `htpasswd -B -C 12 FILE USER`.")
+        if passwordless:
+            parts.append(
+                f"{len(passwordless):,} shadow entries have an empty password field "
+                "(passwordless login)"
+            )
+            fixes.append(
+                "Lock or set a password for the passwordless accounts (`passwd -l USER`) and "
+                "remove `nullok` from pam_unix in /etc/pam.d/common-auth."
+            )
+        affected = plaintext + passwordless
+        evidence["sample_accounts"] = ";".join(r.account_id for r in affected[:_SAMPLE])
+        return self.failed(
+            resource,
+            "; ".join(parts) + "." + notes,
+            severity=Severity.CRITICAL if plaintext else Severity.HIGH,
+            evidence=evidence,
+            remediation=" ".join(fixes),
+        )
