@@ -123,11 +123,13 @@ class Finding:
     """A fix specific to this resource, when it adds to the check's remediation."""
     waiver: Waiver | None = None
     """The waiver that applies to this finding, if any."""
+    fingerprint: str = field(init=False, repr=False, compare=False)
+    """Stable across runs: hash of check id, resource kind and resource id."""
 
-    @property
-    def fingerprint(self) -> str:
-        """Stable across runs: hash of check id, resource kind and resource id."""
-        return fingerprint(self.check_id, self.resource.kind, self.resource.id)
+    def __post_init__(self) -> None:
+        # Computed once: reports and the store all read it, on runs of 100k+ findings.
+        fp = fingerprint(self.check_id, self.resource.kind, self.resource.id)
+        object.__setattr__(self, "fingerprint", fp)
 
     @property
     def domain(self) -> str:
