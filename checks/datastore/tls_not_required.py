@@ -1,0 +1,201 @@
+"""`datastore.tls_not_required`: clients may connect to a data store without TLS."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Final
+
+from hardening.check import (
+    Check,
+    CheckContext,
+    CheckSpec,
+    Finding,
+    Remediation,
+    Severity,
+    ref,
+    register,
+)
+from hardening.estate import Classification, Datastore
+from hardening.model import Scalar
+
+#: Credentials and queries cross the wire in every case, so even public data floors at medium.
+_SEVERITY: Final[Mapping[Classification, Severity]] = {
+    "restricted": Severity.HIGH,
+    "confidential": Severity.HIGH,
+    "internal": Severity.MEDIUM,
+    "public": Severity.MEDIUM,
+}
+
+_RAISED: Final[Mapping[Severity, Severity]] = {
+    Severity.MEDIUM: Severity.HIGH,
+    Severity.HIGH: Severity.CRITICAL,
+}
+
+_ALIASES: Final[Mapping[str, str]] = {
+    "postgres": "postgresql",
+    "mariadb": "mysql",
+    "mongo": "mongodb",
+}
+
+#: How to make TLS mandatory, per engine.
+_ENGINE_FIX: Final[Mapping[str, str]] = {
+    "postgresql": (
+        "In postgresql.conf set `ssl = on` (with `ssl_cert_file`, `ssl_key_file` and "
+        "`ssl_min_protocol_version = 'TLSv1.2'`); in pg_hba.conf turn every `host` line into "
+        "`hostssl`, remove the remaining `host` lines, and put `hostnossl all all 0.0.0.0/0 "
+        "reject` and `hostnossl all all ::/0 reject` first; `SELECT pg_reload_conf();`; "
+        "clients connect with `sslmode=verify-full`."
+    ),
+    "rds_postgresql": (
+        "Set `rds.force_ssl = 1` in the instance's DB parameter group (`aws rds "
+        "modify-db-parameter-group --parameters ParameterName=rds.force_ssl,ParameterValue=1,"
+        "ApplyMethod=immediate`); clients connect with `sslmode=verify-full` and the RDS CA bundle."
+    ),
+    "mysql": (
+        "Set `require_secure_transport = ON` under [mysqld] (or `SET PERSIST "
+        "require_secure_transport = ON;`) with `tls_version = TLSv1.2,TLSv1.3`; clients "
+        "connect with `--ssl-mode=VERIFY_IDENTITY`."
+    ),
+    "rds_mysql": (
+        "Set `require_secure_transport = 1` in the instance's DB parameter group; clients "
+        "connect with `--ssl-mode=VERIFY_IDENTITY` and the RDS CA bundle."
+    ),
+    "redis": (
+        "In redis.conf set `tls-port 6379`, `port 0` (closes the plaintext port), "
+        "`tls-cert-file`, `tls-key-file`, `tls-ca-cert-file`, `tls-auth-clients yes`, and "
+        "`tls-replication yes` / `tls-cluster yes` for replicas and cluster links."
+    ),
+    "mongodb": (
+        "In mongod.conf set `net.tls.mode: requireTLS` with `net.tls.certificateKeyFile` and "
+        "`net.tls.CAFile` (step through `preferTLS` while clients are moved), and "
+        "`net.tls.disabledProtocols: TLS1_0,TLS1_1`."
+    ),
+    "elasticsearch": (
+        "In elasticsearch.yml set `xpack.security.http.ssl.enabled: true` with "
+        "`xpack.security.http.ssl.keystore.path`, and `xpack.security.transport.ssl.enabled: "
+        "true` for node-to-node traffic; clients use https:// URLs and verify the CA."
+    ),
+    "s3": (
+        "Add a bucket-policy statement that denies `s3:*` to every principal when "
+        '`"Condition": {"Bool": {"aws:SecureTransport": "false"}}`, and require TLS 1.2 with '
+        '`"NumericLessThan": {"s3:TlsVersion": "1.2"}`.'
+    ),
+}
+
+
+@register
+class TlsNotRequired(Check):
+    """What it does
+    Reports every data store whose declared transport encryption is `off` or `optional`; `optional`
+    fails too, because a server that merely offers TLS still accepts clients in the clear, and a
+    network attacker can strip TLS from clients that only prefer it. `required` passes; a store that
+    does not declare `encryption.in_transit` is skipped. Severity is high for restricted and
+    confidential data (and for stores without a classification, treated as confidential) and medium
+    for internal and public data, since credentials and queries cross the wire either way; it is
+    raised one level when the store is declared reachable from the internet.
+
+    Why is this bad
+    Whoever can see the traffic (a compromised host on the same network, a mirrored switch port, a
+    cloud peering link) reads the data, and for engines that send passwords or tokens in the clear
+    (Redis AUTH, MySQL clear-text plugins, HTTP basic authentication to Elasticsearch) takes the
+    credentials too. After a breach, attackers often still hold a foothold inside the network.
+
+    Example
+    `{id: session-cache, engine: redis, encryption: {in_transit: off}}` fails; after `tls-port
+    6379`, `port 0` and `tls-auth-clients yes`, the declaration `encryption: {in_transit: required}`
+    passes.
+    """
+
+    spec = CheckSpec(
+        id="datastore.tls_not_required",
+        title="Clients may connect to a data store without TLS",
+        severity=Severity.HIGH,
+        rationale=(
+            "A store that accepts plaintext connections exposes its data, queries and often "
+            "its credentials to anyone on the network path, and lets an attacker downgrade "
+            "clients that would use TLS if forced to."
+        ),
+        remediation=Remediation(
+            "Make TLS mandatory on the server (not merely available), then make clients verify "
+            "the server certificate.",
+            steps=(
+                "Issue the store a certificate from the internal CA for the name clients use.",
+                "Enable TLS and close the plaintext path on the server (engine settings in "
+                "the finding: e.g. PostgreSQL `hostssl` lines only, MySQL "
+                "`require_secure_transport=ON`, Redis `port 0`, MongoDB `requireTLS`).",
+                "Switch clients to verifying modes (`sslmode=verify-full`, "
+                "`--ssl-mode=VERIFY_IDENTITY`, https:// with the CA pinned).",
+                "Verify from a client host that a plaintext connection is refused "
+                "(`psql 'sslmode=disable host=<store>'` must fail).",
+                "Update the estate: `encryption: {in_transit: required}`.",
+            ),
+        ),
+        references=(
+            "CIS Controls v8 3.10",
+            "PCI DSS 4.0 4.2.1",
+            "NIST SP 800-52 Rev. 2",
+            "NIST SP 800-53 Rev. 5 SC-8",
+            "ISO/IEC 27001:2022 A.8.24",
+        ),
+        public_title="Data encryption",
+        needs=frozenset({"datastores"}),
+    )
+
+    def evaluate(self, ctx: CheckContext) -> Iterator[Finding]:
+        for store in ctx.datastores:
+            mode = store.encryption.in_transit
+            evidence: dict[str, Scalar] = {
+                "classification": store.classification,
+                "engine": store.engine,
+                "in_transit": mode,
+            }
+            if mode is None:
+                yield self.skipped(
+                    ref(store),
+                    "transport encryption not declared; declare encryption.in_transit "
+                    "(required | optional | off)",
+                    evidence=evidence,
+                )
+            elif mode == "required":
+                yield self.passed(ref(store), "TLS is required for every client", evidence=evidence)
+            else:
+                yield self._fail(store, mode, evidence)
+
+    def _fail(self, store: Datastore, mode: str, evidence: dict[str, Scalar]) -> Finding:
+        classification, note = _classification(store)
+        severity = _SEVERITY[classification]
+        what = (
+            "TLS is off: every client connects in clear"
+            if mode == "off"
+            else "TLS is optional: clients may still connect in clear"
+        )
+        exposure = ""
+        if store.internet_exposed is True or store.zone == "internet":
+            severity = _RAISED.get(severity, severity)
+            exposure = "; raised because the store is reachable from the internet"
+        return self.failed(
+            ref(store),
+            f"{what}; it holds {classification} data{note}{exposure}",
+            severity=severity,
+            remediation=_remediation(store),
+            evidence=evidence,
+        )
+
+
+def _classification(store: Datastore) -> tuple[Classification, str]:
+    if store.classification is None:
+        return "confidential", " (classification not declared; treated as confidential)"
+    return store.classification, ""
+
+
+def _remediation(store: Datastore) -> str | None:
+    engine = (store.engine or "").strip().lower()
+    engine = _ALIASES.get(engine, engine)
+    on_aws = store.hosting == "cloud" and (store.provider or "").lower() == "aws"
+    if on_aws and engine in {"postgresql", "mysql"}:
+        # The same engine may be RDS or self-managed on EC2; the estate does not say which.
+        return (
+            f"On Amazon RDS: {_ENGINE_FIX[f'rds_{engine}']} "
+            f"If it is self-managed: {_ENGINE_FIX[engine]}"
+        )
+    return _ENGINE_FIX.get(engine)
