@@ -144,8 +144,8 @@ class PasswordHashUnsalted(Check):
             largest = max(len(g) for g in shared)
             evidence["largest_group"] = largest
             parts.append(
-                f"{len(shared):,} groups of identical stored hashes cover "
-                f"{sum(len(g) for g in shared):,} accounts (largest: {largest})"
+                f"{len(shared):,} group{'s' if len(shared) != 1 else ''} of identical stored "
+                f"hashes cover {sum(len(g) for g in shared):,} accounts (largest: {largest})"
             )
             fixes.append(
                 "Reset the accounts that share a stored hash and find how they got one "

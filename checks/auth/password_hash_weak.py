@@ -158,7 +158,9 @@ class PasswordHashWeak(Check):
             severity = max(severities.values(), key=_rank)
             groups = weak.most_common()
             shown = "; ".join(
-                f"{n:,} use {w}" if i else f"{n:,} of {total:,} accounts use {w}"
+                f"{n:,} {'use' if n != 1 else 'uses'} {w}"
+                if i
+                else f"{n:,} of {total:,} accounts {'use' if n != 1 else 'uses'} {w}"
                 for i, (w, n) in enumerate(groups[:_GROUPS_IN_DETAIL])
             )
             if len(groups) > _GROUPS_IN_DETAIL:

@@ -135,7 +135,10 @@ class PasswordStoredPlaintext(Check):
             groups = [n for n in shared.values() if n > 1]
             if groups:
                 evidence["shared_plaintext_groups"] = len(groups)
-                parts.append(f"{len(groups):,} groups of those accounts share one password")
+                parts.append(
+                    f"{len(groups):,} group{'s' if len(groups) != 1 else ''} of those accounts "
+                    "share one password"
+                )
             fixes.append(
                 f"Hash the {len(plaintext):,} plaintext values with argon2id now (no user "
                 "action needed), then force those accounts to reset: the passwords were readable."

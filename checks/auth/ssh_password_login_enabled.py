@@ -109,7 +109,7 @@ class SshPasswordLoginEnabled(Check):
             "PCI DSS 4.0 8.3.1",
             "ISO/IEC 27001:2022 A.8.5",
         ),
-        public_title="Server access",
+        public_title="Access controls",
         needs=frozenset({"sshd"}),
     )
 

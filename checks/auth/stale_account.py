@@ -62,7 +62,7 @@ class StaleAccount(Check):
             "ISO/IEC 27001:2022 A.5.18 (access rights: review and removal)",
             "NIST SP 800-53 Rev. 5 AC-2(3) (disable accounts)",
         ),
-        public_title="Account management",
+        public_title="Access controls",
         needs=frozenset({"accounts"}),
     )
 
