@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from datetime import date
 from importlib.resources import as_file, files
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from hardening import __version__
 from hardening.errors import HardeningError, InputError, UsageError
@@ -52,40 +52,59 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="hardening", description="Post-breach hardening auditor.")
     p.add_argument("--version", action="version", version=f"hardening {__version__}")
-    p.add_argument("-v", "--verbose", action="store_true", help="log progress details")
-    p.add_argument("--debug", action="store_true", help="re-raise crashes with a traceback")
+    _common(p, False)
+    common = argparse.ArgumentParser(add_help=False)
+    _common(common, argparse.SUPPRESS)  # also accepted after the command name
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    scan = sub.add_parser("scan", help="audit an estate file")
+    scan = sub.add_parser("scan", parents=[common], help="audit an estate file")
     src = scan.add_mutually_exclusive_group(required=True)
     src.add_argument("estate", nargs="?", type=Path, help="estate file (YAML, version 1)")
     src.add_argument("--demo", action="store_true", help="scan the shipped demo estate")
     _output_options(scan)
-    scan.add_argument("--fail-on", default="high", choices=[*Severity, "never"],
-                      help="lowest failing severity that exits 1 (default: high)")
-    scan.add_argument("--check", action="append", default=[], metavar="ID",
-                      help="run only this check or domain (repeatable)")
-    scan.add_argument("--skip-check", action="append", default=[], metavar="ID",
-                      help="leave out this check or domain (repeatable)")
+    scan.add_argument(
+        "--fail-on",
+        default="high",
+        choices=[*Severity, "never"],
+        help="lowest failing severity that exits 1 (default: high)",
+    )
+    scan.add_argument(
+        "--check",
+        action="append",
+        default=[],
+        metavar="ID",
+        help="run only this check or domain (repeatable)",
+    )
+    scan.add_argument(
+        "--skip-check",
+        action="append",
+        default=[],
+        metavar="ID",
+        help="leave out this check or domain (repeatable)",
+    )
     scan.add_argument("--probe", action="store_true", help="probe declared endpoints live")
     scan.add_argument("--today", type=_date, help="audit as of this date (YYYY-MM-DD)")
     scan.add_argument("--no-progress", action="store_true", help="no progress bar")
     _store_options(scan, allow_none=True)
     scan.set_defaults(handler=_cmd_scan)
 
-    checks = sub.add_parser("checks", help="list or explain checks")
+    checks = sub.add_parser("checks", parents=[common], help="list or explain checks")
     csub = checks.add_subparsers(dest="checks_command", required=True, metavar="ACTION")
-    csub.add_parser("list", help="list available checks").set_defaults(handler=_cmd_checks_list)
-    explain = csub.add_parser("explain", help="print what a check does and how to fix it")
+    csub.add_parser("list", parents=[common], help="list available checks").set_defaults(
+        handler=_cmd_checks_list
+    )
+    explain = csub.add_parser(
+        "explain", parents=[common], help="print what a check does and how to fix it"
+    )
     explain.add_argument("check_id", metavar="ID")
     explain.set_defaults(handler=_cmd_checks_explain)
 
-    runs = sub.add_parser("runs", help="list stored runs, newest first")
+    runs = sub.add_parser("runs", parents=[common], help="list stored runs, newest first")
     runs.add_argument("--limit", type=int, default=20)
     _store_options(runs, allow_none=False)
     runs.set_defaults(handler=_cmd_runs)
 
-    report = sub.add_parser("report", help="render a stored run")
+    report = sub.add_parser("report", parents=[common], help="render a stored run")
     report.add_argument("run", nargs="?", default="latest", help="run id, prefix, or latest")
     _output_options(report)
     _store_options(report, allow_none=False)
@@ -93,16 +112,36 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+def _common(p: argparse.ArgumentParser, default: Any) -> None:
+    p.add_argument(
+        "-v", "--verbose", action="store_true", default=default, help="log progress details"
+    )
+    p.add_argument(
+        "--debug", action="store_true", default=default, help="re-raise crashes with a traceback"
+    )
+
+
 def _output_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--format", action="append", choices=sorted(FORMATS), metavar="FORMAT",
-                   help=f"output format, repeatable: {', '.join(sorted(FORMATS))}")
-    p.add_argument("-o", "--output", type=Path, metavar="PATH",
-                   help="write to this file, or into this directory for several formats")
+    p.add_argument(
+        "--format",
+        action="append",
+        choices=sorted(FORMATS),
+        metavar="FORMAT",
+        help=f"output format, repeatable: {', '.join(sorted(FORMATS))}",
+    )
+    p.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        metavar="PATH",
+        help="write to this file, or into this directory for several formats",
+    )
 
 
 def _store_options(p: argparse.ArgumentParser, *, allow_none: bool) -> None:
-    p.add_argument("--store", type=Path, metavar="DB",
-                   help=f"results store (default: {default_store_path()})")
+    p.add_argument(
+        "--store", type=Path, metavar="DB", help=f"results store (default: {default_store_path()})"
+    )
     if allow_none:
         p.add_argument("--no-store", action="store_true", help="do not record this run")
 
@@ -238,8 +277,10 @@ def _cmd_runs(args: argparse.Namespace) -> int:
         print("no stored runs")
     for info in infos:
         s = info.summary
-        print(f"{info.id}  {info.started_at:%Y-%m-%d %H:%M}  {info.estate}  "
-              f"pass {s['pass']}  fail {s['fail']}  error {s['error']}  skip {s['skip']}")
+        print(
+            f"{info.id}  {info.started_at:%Y-%m-%d %H:%M}  {info.estate}  "
+            f"pass {s['pass']}  fail {s['fail']}  error {s['error']}  skip {s['skip']}"
+        )
     return ExitCode.OK
 
 

@@ -28,7 +28,9 @@ from hardening.registry import from_modules
 from hardening.runner import ExitCode, RunOptions, exit_code, run_checks
 
 
-def _spec(cid: str, severity: Severity = Severity.HIGH, needs: frozenset[str] = frozenset()) -> CheckSpec:
+def _spec(
+    cid: str, severity: Severity = Severity.HIGH, needs: frozenset[str] = frozenset()
+) -> CheckSpec:
     return CheckSpec(
         id=cid,
         title=f"title of {cid}",
@@ -86,7 +88,9 @@ class NeedsAccounts(Check):
 MOD = _module("fake_checks_runner", GoodCheck, CrashingCheck, NeedsAccounts)
 
 
-def test_crashing_check_becomes_error_and_others_still_run(caplog: pytest.LogCaptureFixture) -> None:
+def test_crashing_check_becomes_error_and_others_still_run(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     registry = from_modules([MOD])
     with caplog.at_level(logging.ERROR):
         run = run_checks(_estate(), registry, RunOptions(today=date(2026, 11, 25)))
@@ -119,7 +123,9 @@ def test_missing_facet_is_a_skip_with_reason() -> None:
 
 def test_present_facet_runs_the_check() -> None:
     acc = Account(id="u1", location=Location("estate.yaml", 3))
-    run = run_checks(_estate((acc,)), from_modules([MOD]), RunOptions(include=["auth.needs_accounts"]))
+    run = run_checks(
+        _estate((acc,)), from_modules([MOD]), RunOptions(include=["auth.needs_accounts"])
+    )
     assert [f.status for f in run.findings] == [Status.PASS]
 
 
@@ -145,7 +151,9 @@ def test_exit_code_policy_follows_fail_on() -> None:
 
 def test_fingerprint_is_stable_and_ignores_location() -> None:
     a = Finding("auth.x", Status.FAIL, Severity.LOW, ResourceRef("account", "u1", "a.yaml", 3), "d")
-    b = Finding("auth.x", Status.PASS, Severity.HIGH, ResourceRef("account", "u1", "b.yaml", 9), "e")
+    b = Finding(
+        "auth.x", Status.PASS, Severity.HIGH, ResourceRef("account", "u1", "b.yaml", 9), "e"
+    )
     c = Finding("auth.x", Status.FAIL, Severity.LOW, ResourceRef("account", "u2"), "d")
     assert a.fingerprint == b.fingerprint != c.fingerprint
     assert len(a.fingerprint) == 32

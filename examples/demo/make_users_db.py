@@ -12,7 +12,7 @@ import hashlib
 import sqlite3
 from pathlib import Path
 
-from passlib.hash import argon2, bcrypt, md5_crypt, pbkdf2_sha256
+from passlib.hash import argon2, bcrypt, md5_crypt, pbkdf2_sha256  # type: ignore[import-untyped]
 
 HERE = Path(__file__).resolve().parent
 
@@ -35,15 +35,15 @@ MEMBERS = [
 
 def _hash(scheme: str, password: str) -> str:
     if scheme == "argon2":
-        return argon2.using(type="ID", memory_cost=19456, rounds=2, parallelism=1).hash(password)
+        return str(argon2.using(type="ID", memory_cost=19456, rounds=2, parallelism=1).hash(password))
     if scheme == "bcrypt12":
-        return bcrypt.using(rounds=12).hash(password)
+        return str(bcrypt.using(rounds=12).hash(password))
     if scheme == "bcrypt8":
-        return bcrypt.using(rounds=8).hash(password)
+        return str(bcrypt.using(rounds=8).hash(password))
     if scheme == "pbkdf2":
-        return pbkdf2_sha256.using(rounds=29000).hash(password)
+        return str(pbkdf2_sha256.using(rounds=29000).hash(password))
     if scheme == "md5crypt":
-        return md5_crypt.hash(password)
+        return str(md5_crypt.hash(password))
     return hashlib.md5(password.encode()).hexdigest()  # noqa: S324 - the weakness on display
 
 

@@ -39,7 +39,7 @@ def build_context(
             errors[name] = f"collector failed ({type(exc).__name__}); see the log"
             return None
 
-    credential_scans = totp_scans = sshd = None
+    credential_scans = sshd = None
     if "credential_stores" in facets and estate.credential_stores:
         from hardening.collectors.credentials import scan_credential_store
 
@@ -47,11 +47,6 @@ def build_context(
         credential_scans = guarded(
             "credential_stores", lambda: tuple(scan_credential_store(s) for s in stores)
         )
-    if "totp_stores" in facets and estate.totp_stores:
-        from hardening.collectors.totp import scan_totp_store
-
-        tstores = estate.totp_stores
-        totp_scans = guarded("totp_stores", lambda: tuple(scan_totp_store(s) for s in tstores))
     if "sshd" in facets and estate.hosts:
         from hardening.collectors.sshd import read_sshd_config
 
@@ -61,7 +56,6 @@ def build_context(
         estate=estate,
         today=today,
         credential_scans=credential_scans,
-        totp_scans=totp_scans,
         sshd=sshd,
         probes=None,
         facet_errors=errors,
