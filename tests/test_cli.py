@@ -341,3 +341,142 @@ def test_secret_canaries_never_reach_any_output(
     for text in (printed, written):
         assert CANARY not in text and hashed not in text
     assert CANARY.encode() not in stored and hashed.encode() not in stored
+
+
+def test_sigkill_during_the_store_write_leaves_earlier_runs_loadable(tmp_path: Path) -> None:
+    """A scan killed while it writes its run: the earlier runs stay intact and readable."""
+    import signal
+    import time
+
+    store = tmp_path / "kill.sqlite"
+    env = {**os.environ, "HARDENING_STORE": str(store)}
+    for _ in range(2):
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "hardening",
+                "scan",
+                "--demo",
+                "--format",
+                "json",
+                "-o",
+                os.devnull,
+            ],
+            env=env,
+            timeout=120,
+            check=False,
+        )
+        assert done.returncode == 1
+    before = subprocess.run(
+        [sys.executable, "-m", "hardening", "runs"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    ).stdout
+    # A big estate, so the write lasts long enough to be interrupted.
+    rows = (
+        json.dumps(
+            {
+                "id": f"store-{i:06d}",
+                "classification": "restricted",
+                "hosting": "cloud",
+                "provider": "aws",
+                "region": "us-east-1",
+                "internet_exposed": True,
+                "encryption": {"at_rest": False},
+            }
+        )
+        for i in range(40_000)
+    )
+    (tmp_path / "stores.jsonl").write_text("\n".join(rows) + "\n")
+    estate = tmp_path / "big.yaml"
+    estate.write_text(
+        "version: 1\norganisation: {name: Big Org}\ndatastores: {source: stores.jsonl}\n"
+    )
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "hardening",
+            "scan",
+            str(estate),
+            "--format",
+            "json",
+            "-o",
+            os.devnull,
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    wal = store.with_name(store.name + "-wal")
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline and proc.poll() is None:
+        if wal.exists() and wal.stat().st_size > 4_000_000:
+            break
+        time.sleep(0.01)
+    killed_mid_write = proc.poll() is None
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+    assert killed_mid_write, "the scan finished before it could be killed mid-write"
+    after = subprocess.run(
+        [sys.executable, "-m", "hardening", "runs"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    ).stdout
+    assert after == before  # no partial run visible, earlier ones listed as they were
+    for line in after.splitlines():
+        run_id = line.split()[0]
+        shown = subprocess.run(
+            [sys.executable, "-m", "hardening", "report", run_id, "--format", "json"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
+        )
+        _validate(json.loads(shown.stdout))
+
+
+def test_progress_bar_only_on_a_terminal(tmp_path: Path) -> None:
+    import pty
+
+    master, slave = pty.openpty()
+    env = {**os.environ, "HARDENING_STORE": str(tmp_path / "p.sqlite")}
+    args = [
+        sys.executable,
+        "-m",
+        "hardening",
+        "scan",
+        "--demo",
+        "--format",
+        "json",
+        "-o",
+        os.devnull,
+    ]
+    proc = subprocess.run(
+        args, env=env, stderr=slave, stdout=subprocess.DEVNULL, timeout=120, check=False
+    )
+    os.close(slave)
+    seen = b""
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        seen += chunk
+    os.close(master)
+    assert proc.returncode == 1
+    assert re.search(rb"\] (\d+)/\1 ", seen), seen[-200:]
+    quiet = subprocess.run(
+        [*args, "--no-progress"], env=env, capture_output=True, timeout=120, check=False
+    )
+    assert b"/" not in quiet.stderr.replace(b"wrote /dev/null", b"")
