@@ -334,6 +334,17 @@ class Datastore:
     """Backup copies."""
 
 
+def judged_classification(store: Datastore) -> tuple[Classification, str]:
+    """The classification to judge `store` by, and a note to add to a finding's detail.
+
+    A store that declares no classification is judged as `confidential`, never as harmless:
+    the note says so, so the engineer knows to complete the inventory.
+    """
+    if store.classification is None:
+        return "confidential", " (classification not declared; treated as confidential)"
+    return store.classification, ""
+
+
 @dataclass(frozen=True, slots=True)
 class CloudAccount:
     """A cloud account to collect facts from (`[aws]` extra)."""

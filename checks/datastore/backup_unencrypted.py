@@ -15,7 +15,7 @@ from hardening.check import (
     ref,
     register,
 )
-from hardening.estate import Backup, Classification, Datastore
+from hardening.estate import Backup, Classification, Datastore, judged_classification
 from hardening.model import Scalar
 
 _SEVERITY: Final[Mapping[Classification, Severity]] = {
@@ -125,7 +125,7 @@ class BackupUnencrypted(Check):
             "undeclared": len(undeclared),
         }
         if plain:
-            classification, note = _classification(store)
+            classification, note = judged_classification(store)
             verb = "is" if len(plain) == 1 else "are"
             rest = f"; encryption not declared for {_names(undeclared)}" if undeclared else ""
             return self.failed(
@@ -152,12 +152,6 @@ def _names(backups: Sequence[tuple[int, Backup]]) -> str:
     """`backup #2 (online)` or `backups #1 (offline), #3 (online)`."""
     listed = ", ".join(f"#{n} ({b.kind})" for n, b in backups)
     return f"backup {listed}" if len(backups) == 1 else f"backups {listed}"
-
-
-def _classification(store: Datastore) -> tuple[Classification, str]:
-    if store.classification is None:
-        return "confidential", " (classification not declared; treated as confidential)"
-    return store.classification, ""
 
 
 def _remediation(store: Datastore, plain: Sequence[tuple[int, Backup]]) -> str:

@@ -15,7 +15,7 @@ from hardening.check import (
     ref,
     register,
 )
-from hardening.estate import Classification, Datastore
+from hardening.estate import Classification, Datastore, judged_classification
 from hardening.model import Scalar
 
 #: Severity of an exposed store by classification (public stores pass: exposure is by design).
@@ -155,7 +155,7 @@ class InternetExposed(Check):
                 evidence=evidence,
             )
         if exposed:
-            classification, note = _classification(store)
+            classification, note = judged_classification(store)
             return self.failed(
                 ref(store),
                 f"declared reachable from the internet ({_fields(store)}) while holding "
@@ -173,12 +173,6 @@ class InternetExposed(Check):
             "exposure not declared (set internet_exposed and zone); run with --probe to test",
             evidence=evidence,
         )
-
-
-def _classification(store: Datastore) -> tuple[Classification, str]:
-    if store.classification is None:
-        return "confidential", " (classification not declared; treated as confidential)"
-    return store.classification, ""
 
 
 def _engine(store: Datastore) -> str:

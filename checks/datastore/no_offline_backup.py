@@ -16,7 +16,7 @@ from hardening.check import (
     ref,
     register,
 )
-from hardening.estate import Classification, Datastore
+from hardening.estate import Classification, Datastore, judged_classification
 from hardening.model import Scalar
 
 #: Classifications that must keep a copy an attacker cannot reach, with the severity of lacking one.
@@ -130,7 +130,7 @@ class NoOfflineBackup(Check):
                 f"has a backup the attacker cannot alter ({', '.join(safe)})",
                 evidence=evidence,
             )
-        classification, note = _classification(store)
+        classification, note = judged_classification(store)
         found = (
             f"only online backups ({kinds['online']}), none offline or immutable,"
             if kinds
@@ -143,9 +143,3 @@ class NoOfflineBackup(Check):
             remediation=_HOSTING_FIX.get(store.hosting or ""),
             evidence=evidence,
         )
-
-
-def _classification(store: Datastore) -> tuple[Classification, str]:
-    if store.classification is None:
-        return "confidential", " (classification not declared; treated as confidential)"
-    return store.classification, ""

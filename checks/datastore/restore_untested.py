@@ -16,7 +16,7 @@ from hardening.check import (
     ref,
     register,
 )
-from hardening.estate import Classification, Datastore
+from hardening.estate import Datastore, judged_classification
 from hardening.model import Scalar
 
 _ALIASES: Final[Mapping[str, str]] = {"postgres": "postgresql", "mariadb": "mysql"}
@@ -128,7 +128,7 @@ class RestoreUntested(Check):
             )
         else:
             why = "never restore-tested (no backup declares last_restore_test)"
-        classification, note = _classification(store)
+        classification, note = judged_classification(store)
         severity = Severity.HIGH if classification == "restricted" else Severity.MEDIUM
         engine = (store.engine or "").strip().lower()
         return self.failed(
@@ -138,12 +138,6 @@ class RestoreUntested(Check):
             remediation=_ENGINE_FIX.get(_ALIASES.get(engine, engine)),
             evidence=evidence,
         )
-
-
-def _classification(store: Datastore) -> tuple[Classification, str]:
-    if store.classification is None:
-        return "confidential", " (classification not declared; treated as confidential)"
-    return store.classification, ""
 
 
 def _days(n: int) -> str:

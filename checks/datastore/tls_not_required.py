@@ -15,7 +15,7 @@ from hardening.check import (
     ref,
     register,
 )
-from hardening.estate import Classification, Datastore
+from hardening.estate import Classification, Datastore, judged_classification
 from hardening.model import Scalar
 
 #: Credentials and queries cross the wire in every case, so even public data floors at medium.
@@ -162,7 +162,7 @@ class TlsNotRequired(Check):
                 yield self._fail(store, mode, evidence)
 
     def _fail(self, store: Datastore, mode: str, evidence: dict[str, Scalar]) -> Finding:
-        classification, note = _classification(store)
+        classification, note = judged_classification(store)
         severity = _SEVERITY[classification]
         what = (
             "TLS is off: every client connects in clear"
@@ -180,12 +180,6 @@ class TlsNotRequired(Check):
             remediation=_remediation(store),
             evidence=evidence,
         )
-
-
-def _classification(store: Datastore) -> tuple[Classification, str]:
-    if store.classification is None:
-        return "confidential", " (classification not declared; treated as confidential)"
-    return store.classification, ""
 
 
 def _remediation(store: Datastore) -> str | None:

@@ -15,7 +15,7 @@ from hardening.check import (
     ref,
     register,
 )
-from hardening.estate import Classification, Datastore
+from hardening.estate import Classification, Datastore, judged_classification
 from hardening.model import Scalar
 
 _SEVERITY: Final[Mapping[Classification, Severity]] = {
@@ -160,7 +160,7 @@ class UnencryptedAtRest(Check):
             elif store.encryption.at_rest:
                 yield self.passed(ref(store), "storage is encrypted at rest", evidence=evidence)
             else:
-                classification, note = _classification(store)
+                classification, note = judged_classification(store)
                 yield self.failed(
                     ref(store),
                     f"storage is not encrypted at rest while holding {classification} data{note}",
@@ -168,12 +168,6 @@ class UnencryptedAtRest(Check):
                     remediation=_ENGINE_FIX.get(_engine(store)),
                     evidence=evidence,
                 )
-
-
-def _classification(store: Datastore) -> tuple[Classification, str]:
-    if store.classification is None:
-        return "confidential", " (classification not declared; treated as confidential)"
-    return store.classification, ""
 
 
 def _engine(store: Datastore) -> str:

@@ -15,7 +15,7 @@ from hardening.check import (
     ref,
     register,
 )
-from hardening.estate import Classification, Datastore
+from hardening.estate import Datastore, judged_classification
 from hardening.model import Scalar
 
 _SENSITIVE: Final = frozenset({"restricted", "confidential"})
@@ -97,7 +97,7 @@ class LocationUnknown(Check):
             if store.hosting != "on_prem":
                 where = f"{store.hosting} ({store.provider}, {store.region})"
             return self.passed(ref(store), f"location declared: {where}", evidence=evidence)
-        classification, note = _classification(store)
+        classification, note = judged_classification(store)
         scope = f"{store.hosting} store" if store.hosting else "store"
         return self.failed(
             ref(store),
@@ -105,9 +105,3 @@ class LocationUnknown(Check):
             severity=Severity.HIGH if classification in _SENSITIVE else Severity.MEDIUM,
             evidence=evidence,
         )
-
-
-def _classification(store: Datastore) -> tuple[Classification, str]:
-    if store.classification is None:
-        return "confidential", " (classification not declared; treated as confidential)"
-    return store.classification, ""

@@ -15,7 +15,7 @@ from hardening.check import (
     ref,
     register,
 )
-from hardening.estate import Classification, Datastore
+from hardening.estate import Classification, Datastore, judged_classification
 from hardening.model import Scalar
 
 #: Severity of data outside the allowed regions by classification.
@@ -112,7 +112,7 @@ class RegionOutsidePolicy(Check):
             )
         if store.region.strip().lower() in normalised:
             return self.passed(ref(store), f"region {store.region} is allowed", evidence=evidence)
-        classification, note = _classification(store)
+        classification, note = judged_classification(store)
         return self.failed(
             ref(store),
             f"{classification} data is in region {store.region}, outside the allowed regions "
@@ -135,9 +135,3 @@ def _evidence(store: Datastore) -> dict[str, Scalar]:
         "provider": store.provider,
         "region": store.region,
     }
-
-
-def _classification(store: Datastore) -> tuple[Classification, str]:
-    if store.classification is None:
-        return "confidential", " (classification not declared; treated as confidential)"
-    return store.classification, ""
