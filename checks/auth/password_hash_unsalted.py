@@ -108,7 +108,7 @@ class PasswordHashUnsalted(Check):
         if rows:
             evidence["unreadable_rows"] = ";".join(str(n) for n in rows[:10])
             evidence["unreadable_row_count"] = len(rows)
-            notes = f" {len(rows):,} rows could not be read (see evidence)."
+            notes = f" {_count(len(rows), 'row')} could not be read (see evidence)."
 
         if not unsalted and not shared:
             if not hashed:
@@ -132,9 +132,11 @@ class PasswordHashUnsalted(Check):
             kinds = Counter(label(r.scheme) for r in unsalted)
             evidence["unsalted_schemes"] = ";".join(f"{k}={n}" for k, n in kinds.most_common())
             listed = "; ".join(f"{k}: {n:,}" for k, n in kinds.most_common())
-            parts.append(f"{len(unsalted):,} of {total:,} accounts use unsalted digests ({listed})")
+            verb = "uses an unsalted digest" if len(unsalted) == 1 else "use unsalted digests"
+            parts.append(f"{len(unsalted):,} of {total:,} accounts {verb} ({listed})")
             fixes.append(
-                f"Force a reset for the {len(unsalted):,} accounts with unsalted digests and "
+                f"Force a reset for the {_count(len(unsalted), 'account')} with unsalted digests "
+                "and "
                 "hash new passwords with argon2id; until they reset, wrap the stored digests in "
                 "argon2id so the table stops holding table-crackable values."
             )
@@ -144,8 +146,9 @@ class PasswordHashUnsalted(Check):
             largest = max(len(g) for g in shared)
             evidence["largest_group"] = largest
             parts.append(
-                f"{len(shared):,} group{'s' if len(shared) != 1 else ''} of identical stored "
-                f"hashes cover {sum(len(g) for g in shared):,} accounts (largest: {largest})"
+                f"{_count(len(shared), 'group')} of identical stored hashes "
+                f"cover{'s' if len(shared) == 1 else ''} {sum(len(g) for g in shared):,} accounts "
+                f"(largest: {largest})"
             )
             fixes.append(
                 "Reset the accounts that share a stored hash and find how they got one "
@@ -167,3 +170,7 @@ class PasswordHashUnsalted(Check):
             evidence=evidence,
             remediation=" ".join(fixes),
         )
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"

@@ -202,6 +202,10 @@ def _rank(severity: Severity) -> int:
     return severity.rank
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
+
+
 def _notes(
     scan: CredentialStoreScan,
     schemes: Mapping[str, int],
@@ -212,19 +216,20 @@ def _notes(
     if locked_weak:
         evidence["locked_with_weak_hash"] = locked_weak
         notes += (
-            f" {locked_weak:,} locked accounts keep a weak hash behind the lock "
-            "(unlocking them restores it)."
+            f" {_count(locked_weak, 'locked account')} keep{'s' if locked_weak == 1 else ''} a "
+            "weak hash behind the lock (unlocking restores it)."
         )
     if schemes.get("plaintext"):
+        plain = schemes["plaintext"]
         notes += (
-            f" {schemes['plaintext']:,} plaintext values are reported by "
+            f" {_count(plain, 'plaintext value')} {'is' if plain == 1 else 'are'} reported by "
             "auth.password_stored_plaintext."
         )
     rows = row_problem_numbers(scan)
     if rows:
         evidence["unreadable_rows"] = ";".join(str(n) for n in rows[:10])
         evidence["unreadable_row_count"] = len(rows)
-        notes += f" {len(rows):,} rows could not be read (see evidence)."
+        notes += f" {_count(len(rows), 'row')} could not be read (see evidence)."
     return notes
 
 
@@ -302,8 +307,9 @@ def remediation(
     if broken:
         names = ", ".join(label(s) for s in sorted(broken))
         reset = (
-            f" Reset now (do not wait for a rehash on sign-in) the {sum(broken.values()):,} "
-            f"accounts on {names}: these hashes crack at GPU speed, so "
+            f" Reset now (do not wait for a rehash on sign-in) the "
+            f"{_count(sum(broken.values()), 'account')} on {names}: these hashes crack at GPU "
+            "speed, so "
             + (
                 "after the incident treat those passwords as known."
                 if incident
@@ -311,10 +317,20 @@ def remediation(
             )
         )
     if scan.kind == "shadow":
+        if "yescrypt" in allowed:
+            method = (
+                "Set `ENCRYPT_METHOD YESCRYPT` in /etc/login.defs and use `yescrypt` on the "
+                "pam_unix password line"
+            )
+        else:
+            floor = max(policy.sha512_crypt_min_rounds, 65_536)
+            method = (
+                f"Set `ENCRYPT_METHOD SHA512` and `SHA_CRYPT_MIN_ROUNDS {floor}` in "
+                f"/etc/login.defs and use `sha512 rounds={floor}` on the pam_unix password line"
+            )
         return (
-            "Set `ENCRYPT_METHOD YESCRYPT` in /etc/login.defs and use `yescrypt` on the "
-            "pam_unix password line (/etc/pam.d/common-password; `authselect` on RHEL), then "
-            "make the affected accounts choose a new password: `passwd --expire USER`." + reset
+            f"{method} (/etc/pam.d/common-password; `authselect` on RHEL), then make the "
+            "affected accounts choose a new password: `passwd --expire USER`." + reset
         )
     if scan.kind == "htpasswd":
         return (
@@ -389,7 +405,8 @@ def _crypt_context(scan: CredentialStoreScan, policy: Policy, allowed: frozenset
     text = (
         f"Verify with passlib `CryptContext({', '.join(args)})` and, after each successful "
         "sign-in, store the new hash that `ctx.verify_and_update(password, stored)` returns: "
-        f"weak hashes are then replaced by {preferred} as users sign in."
+        f"weak hashes are then replaced by {'argon2id' if preferred == 'argon2' else preferred} "
+        "as users sign in."
     )
     if "hex_md5" in counts:
         text += (

@@ -98,19 +98,20 @@ class PasswordStoredPlaintext(Check):
         if unknown:
             evidence["unrecognised_values"] = unknown
             notes += (
-                f" {unknown:,} values in no recognised format were not counted as plaintext "
+                f" {_count(unknown, 'value')} in no recognised format "
+                f"{'was' if unknown == 1 else 'were'} not counted as plaintext "
                 "(see auth.password_hash_weak)."
             )
         if empty and not passwordless:
             notes += (
-                f" {len(empty):,} accounts have no stored password (empty or NULL); confirm "
-                "they cannot sign in with one."
+                f" {_count(len(empty), 'account')} with no stored password (empty or NULL): "
+                "confirm they cannot sign in with a password."
             )
         rows = row_problem_numbers(scan)
         if rows:
             evidence["unreadable_rows"] = ";".join(str(n) for n in rows[:10])
             evidence["unreadable_row_count"] = len(rows)
-            notes += f" {len(rows):,} rows could not be read (see evidence)."
+            notes += f" {_count(len(rows), 'row')} could not be read (see evidence)."
 
         if not plaintext and not passwordless:
             if partial:
@@ -128,32 +129,18 @@ class PasswordStoredPlaintext(Check):
         parts = []
         fixes = []
         if plaintext:
-            parts.append(
-                f"{len(plaintext):,} of {total:,} accounts store the password in plaintext"
-            )
+            verb = "stores its password" if len(plaintext) == 1 else "store their passwords"
+            parts.append(f"{len(plaintext):,} of {total:,} accounts {verb} in plaintext")
             shared = Counter(r.group_key for r in plaintext if r.group_key)
             groups = [n for n in shared.values() if n > 1]
             if groups:
                 evidence["shared_plaintext_groups"] = len(groups)
-                parts.append(
-                    f"{len(groups):,} group{'s' if len(groups) != 1 else ''} of those accounts "
-                    "share one password"
-                )
-            fixes.append(
-                f"Hash the {len(plaintext):,} plaintext values with argon2id now (no user "
-                "action needed), then force those accounts to reset: the passwords were readable."
-            )
-            if scan.kind == "shadow":
-                fixes.append(
-                    "A readable password in /etc/shadow usually comes from `usermod -p`, which "
-                    "expects a crypt(3) hash: set passwords with `passwd` or `chpasswd`."
-                )
-            elif scan.kind == "htpasswd":
-                fixes.append("Re-set those users with `htpasswd -B -C 12 FILE USER`.")
+                parts.append(f"{_count(len(groups), 'group')} of those accounts share one password")
+            fixes.append(_plaintext_fix(scan.kind, len(plaintext)))
         if passwordless:
+            entries = "shadow entry" if len(passwordless) == 1 else "shadow entries"
             parts.append(
-                f"{len(passwordless):,} shadow entries have an empty password field "
-                "(passwordless login)"
+                f"{len(passwordless):,} {entries} with an empty password field (passwordless login)"
             )
             fixes.append(
                 "Lock or set a password for the passwordless accounts (`passwd -l USER`) and "
@@ -168,3 +155,29 @@ class PasswordStoredPlaintext(Check):
             evidence=evidence,
             remediation=" ".join(fixes),
         )
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
+
+
+def _plaintext_fix(kind: str, n: int) -> str:
+    accounts = _count(n, "account")
+    if kind == "shadow":
+        # crypt(3) never matches a plaintext value, so the account cannot use it to sign in,
+        # but the password is readable and was probably meant to be set.
+        return (
+            f"Set a new password for the {accounts} with `passwd USER` (or `chpasswd`): a "
+            "readable value in /etc/shadow usually comes from `usermod -p`, which expects a "
+            "crypt(3) hash, and the value is exposed to anyone who read the file."
+        )
+    if kind == "htpasswd":
+        return (
+            f"Re-set the {accounts} with `htpasswd -B -C 12 FILE USER` (bcrypt) and have the "
+            "users choose new passwords: the old ones were readable. Never use `htpasswd -p`."
+        )
+    return (
+        f"Hash the plaintext values of the {accounts} with argon2id now - a one-off migration "
+        '(`CryptContext(schemes=["argon2"]).hash(value)`) needs no user action - then force '
+        "those accounts to reset: the passwords were readable."
+    )

@@ -32,7 +32,7 @@ _SPELLING: Final = {
 _FIX_LINES: Final = {
     "passwordauthentication": "PasswordAuthentication no",
     "kbdinteractiveauthentication": "KbdInteractiveAuthentication no",
-    "permitrootlogin": "PermitRootLogin prohibit-password",
+    "permitrootlogin": "PermitRootLogin no",
     "permitemptypasswords": "PermitEmptyPasswords no",
 }
 
@@ -69,8 +69,8 @@ class SshPasswordLoginEnabled(Check):
     Failing: an sshd_config with no PasswordAuthentication line (default yes) and
     `PermitRootLogin yes`, or `Match User deploy` followed by `PasswordAuthentication yes`.
     Fixed: `PasswordAuthentication no`, `KbdInteractiveAuthentication no`,
-    `PermitRootLogin prohibit-password` at the top of the configuration, the Match override
-    removed, then `sshd -t && systemctl reload ssh`.
+    `PermitRootLogin no` above any Include and Match line, the Match override removed, then
+    `sshd -t && systemctl reload ssh`.
     """
 
     spec = CheckSpec(
@@ -87,7 +87,8 @@ class SshPasswordLoginEnabled(Check):
             steps=(
                 "PasswordAuthentication no",
                 "KbdInteractiveAuthentication no",
-                "PermitRootLogin prohibit-password",
+                "PermitRootLogin no (as CIS asks; prohibit-password only where automation must "
+                "log in as root with a key)",
                 "PermitEmptyPasswords no",
                 "Where sshd_config starts with `Include /etc/ssh/sshd_config.d/*.conf` "
                 "(Debian, Ubuntu), put them in /etc/ssh/sshd_config.d/00-hardening.conf, which "
@@ -102,12 +103,11 @@ class SshPasswordLoginEnabled(Check):
             ),
         ),
         references=(
-            "CIS Distribution Independent Linux Benchmark 5.2.10 (PermitRootLogin), "
-            "5.2.11 (PermitEmptyPasswords)",
-            "NIST SP 800-63B-4 §3.1.1.2",
-            "CIS Controls v8 6.5",
-            "PCI DSS 4.0 8.3.1",
-            "ISO/IEC 27001:2022 A.8.5",
+            "CIS Benchmarks for Linux: 'Ensure sshd PermitRootLogin is disabled' (e.g. CIS "
+            "Debian Linux 11 v2.0.0 5.1.20) and 'Ensure sshd PermitEmptyPasswords is disabled'",
+            "CIS Controls v8 5.4 (restrict administrator privileges to dedicated accounts)",
+            "PCI DSS 4.0 8.2.2 (shared and generic accounts)",
+            "ISO/IEC 27001:2022 A.8.5 (secure authentication)",
         ),
         public_title="Access controls",
         needs=frozenset({"sshd"}),
@@ -324,6 +324,8 @@ def _remediation(issues: list[_Issue]) -> str:
             "/etc/ssh/sshd_config.d/00-hardening.conf when sshd_config starts with that "
             "Include): " + "; ".join(f"`{line}`" for line in lines) + "."
         )
+        if _FIX_LINES["permitrootlogin"] in lines:
+            parts.append("(`PermitRootLogin prohibit-password` if root must log in with a key.)")
     match_lines = sorted({i.match_line for i in issues if i.match_line})
     if match_lines:
         parts.append(
