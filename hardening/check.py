@@ -119,6 +119,10 @@ class Check(ABC):
             evidence=evidence,
         )
 
+    def errored(self, resource: ResourceRef, detail: str) -> Finding:
+        """An `error` finding: `resource` could not be examined (an input could not be read)."""
+        return self.finding(Status.ERROR, resource, detail)
+
     def skipped(
         self, resource: ResourceRef, detail: str, *, evidence: Mapping[str, Scalar] | None = None
     ) -> Finding:

@@ -48,6 +48,8 @@ class CredentialStoreScan:
     """One per account row."""
     problems: tuple[str, ...] = ()
     """Rows that could not be read, as "row N: what was wrong" (never the row's content)."""
+    unreadable: str | None = None
+    """Why the store could not be read at all (no secrets); its checks report `error`."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -369,8 +369,6 @@ def _finding_from(d: Mapping[str, Any]) -> Finding:
         evidence=dict(d.get("evidence") or {}),
         remediation=d.get("remediation"),
         waiver=(
-            Waiver(w["reason"], w.get("approved_by"), _parse_date(w.get("expires")))
-            if w
-            else None
+            Waiver(w["reason"], w.get("approved_by"), _parse_date(w.get("expires"))) if w else None
         ),
     )

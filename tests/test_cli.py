@@ -480,3 +480,39 @@ def test_progress_bar_only_on_a_terminal(tmp_path: Path) -> None:
         [*args, "--no-progress"], env=env, capture_output=True, timeout=120, check=False
     )
     assert b"/" not in quiet.stderr.replace(b"wrote /dev/null", b"")
+
+
+def test_unreadable_credential_store_is_an_error_for_that_store_only(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "broken.db").write_bytes(b"this is not a database " * 100)
+    (tmp_path / "shadow").write_text("ops:$1$abcdefgh$0123456789abcdefghijkl:20000:0:99999:7:::\n")
+    estate = tmp_path / "estate.yaml"
+    estate.write_text(
+        textwrap.dedent("""\
+        version: 1
+        organisation: {name: X}
+        credential_stores:
+          - {id: broken-db, kind: sql, dsn: "sqlite:///broken.db", table: users, id_column: u, hash_column: h}
+          - {id: host, kind: shadow, path: shadow}
+        """)
+    )
+    out = tmp_path / "r.json"
+    code = main(
+        [
+            "scan",
+            str(estate),
+            "--no-store",
+            "--check",
+            "auth.password_hash_weak",
+            "--format",
+            "json",
+            "-o",
+            str(out),
+        ]
+    )
+    assert code == 3
+    by_store = {f["resource"]["id"]: f for f in json.loads(out.read_text())["findings"]}
+    assert by_store["broken-db"]["status"] == "error"
+    assert by_store["host"]["status"] == "fail"
+    assert "broken.db" not in capsys.readouterr().err

@@ -82,6 +82,8 @@ class PasswordHashUnsalted(Check):
     def _judge(
         self, scan: CredentialStoreScan, resource: ResourceRef, *, incident: bool
     ) -> Finding:
+        if scan.unreadable is not None:
+            return self.errored(resource, f"Not judged: {scan.unreadable}.")
         partial = store_problems(scan)
         if not scan.records:
             why = "; ".join(partial) or "no credential records were read from the store"

@@ -120,6 +120,8 @@ class PasswordHashWeak(Check):
         *,
         incident: bool,
     ) -> Finding:
+        if scan.unreadable is not None:
+            return self.errored(resource, f"Not judged: {scan.unreadable}.")
         partial = store_problems(scan)
         if not scan.records:
             why = "; ".join(partial) or "no credential records were read from the store"

@@ -79,6 +79,8 @@ class PasswordStoredPlaintext(Check):
             yield self._judge(scan, resource)
 
     def _judge(self, scan: CredentialStoreScan, resource: ResourceRef) -> Finding:
+        if scan.unreadable is not None:
+            return self.errored(resource, f"Not judged: {scan.unreadable}.")
         partial = store_problems(scan)
         if not scan.records:
             why = "; ".join(partial) or "no credential records were read from the store"

@@ -1,8 +1,10 @@
 """Collectors: read real inputs once and reduce them to facets for checks.
 
 Each module reads one format. `build_context` runs only the collectors that the selected
-checks need. A store that cannot be read at all becomes a facet error (its checks report
-`error`); a bad row inside a store becomes a `problem` on that store's scan.
+checks need. A credential store that cannot be read at all is marked `unreadable` (its checks
+report `error` for that store alone); a bad row inside a store becomes a `problem` on that
+store's scan; a collector that fails as a whole becomes a facet error (its checks report
+`error`).
 """
 
 from __future__ import annotations
@@ -13,7 +15,8 @@ from datetime import date
 from typing import TypeVar
 
 from hardening.context import CheckContext
-from hardening.estate import Estate
+from hardening.estate import CredentialStore, Estate
+from hardening.facets import CredentialStoreScan
 
 log = logging.getLogger(__name__)
 
@@ -41,12 +44,7 @@ def build_context(
 
     credential_scans = sshd = None
     if "credential_stores" in facets and estate.credential_stores:
-        from hardening.collectors.credentials import scan_credential_store
-
-        stores = estate.credential_stores
-        credential_scans = guarded(
-            "credential_stores", lambda: tuple(scan_credential_store(s) for s in stores)
-        )
+        credential_scans = tuple(_scan_or_unreadable(s) for s in estate.credential_stores)
     if "sshd" in facets and estate.hosts:
         from hardening.collectors.sshd import read_sshd_config
 
@@ -60,3 +58,18 @@ def build_context(
         probes=None,
         facet_errors=errors,
     )
+
+
+def _scan_or_unreadable(store: CredentialStore) -> CredentialStoreScan:
+    """Scan one store; a store that cannot be read fails alone, not its neighbours."""
+    from hardening.collectors.credentials import CredentialStoreError, scan_credential_store
+
+    try:
+        return scan_credential_store(store)
+    except CredentialStoreError as exc:  # its message names the store id, never a path or DSN
+        log.error("credential store %s could not be read: %s", store.id, exc)
+        why = str(exc)
+    except Exception as exc:
+        log.error("credential store %s could not be read", store.id, exc_info=True)
+        why = f"store could not be read ({type(exc).__name__}); see the log"
+    return CredentialStoreScan(store.id, store.kind, (), unreadable=why)
