@@ -847,7 +847,9 @@ def test_absurd_nesting_is_refused_without_crashing(tmp_path: Path) -> None:
     depth = 200_000  # libyaml's composer would crash the interpreter on this
     path = write(tmp_path, HEAD + "hosts: " + "[" * depth + "]" * depth + "\n")
     message = load_error(path)
-    assert message.startswith(f"{path}:3: nesting deeper than")
+    # Our own guard, or (PyYAML >= 6.0.4) libyaml's: either way one line at the right place.
+    assert message.startswith(f"{path}:3: ")
+    assert "nesting" in message and "\n" not in message
 
 
 # --------------------------------------------------------------------------------------------
