@@ -33,18 +33,19 @@ MEMBERS = [
 ]
 
 
+HANDLERS = {
+    "argon2": argon2.using(type="ID", memory_cost=19456, rounds=2, parallelism=1),
+    "bcrypt12": bcrypt.using(rounds=12),
+    "bcrypt8": bcrypt.using(rounds=8),
+    "pbkdf2": pbkdf2_sha256.using(rounds=29000),
+    "md5crypt": md5_crypt,
+}
+
+
 def _hash(scheme: str, password: str) -> str:
-    if scheme == "argon2":
-        return str(argon2.using(type="ID", memory_cost=19456, rounds=2, parallelism=1).hash(password))
-    if scheme == "bcrypt12":
-        return str(bcrypt.using(rounds=12).hash(password))
-    if scheme == "bcrypt8":
-        return str(bcrypt.using(rounds=8).hash(password))
-    if scheme == "pbkdf2":
-        return str(pbkdf2_sha256.using(rounds=29000).hash(password))
-    if scheme == "md5crypt":
-        return str(md5_crypt.hash(password))
-    return hashlib.md5(password.encode()).hexdigest()  # noqa: S324 - the weakness on display
+    if scheme == "rawmd5":
+        return hashlib.md5(password.encode()).hexdigest()  # noqa: S324 - the weakness on display
+    return str(HANDLERS[scheme].hash(password))
 
 
 def main() -> None:
