@@ -15,13 +15,12 @@ from importlib.resources import as_file, files
 from pathlib import Path
 from typing import Any, TextIO
 
-from hardening import __version__
+from hardening import __version__, reports
 from hardening.errors import HardeningError, InputError, UsageError
 from hardening.estate import Estate, load_estate
 from hardening.model import RunResult, Severity
 from hardening.redact import RedactingFormatter
 from hardening.registry import Registry, discover
-from hardening.reports import FORMATS
 from hardening.runner import ExitCode, RunOptions, exit_code, run_checks
 from hardening.store import ResultStore, SQLiteStore, default_store_path
 
@@ -125,9 +124,9 @@ def _output_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--format",
         action="append",
-        choices=sorted(FORMATS),
+        choices=reports.available(),
         metavar="FORMAT",
-        help=f"output format, repeatable: {', '.join(sorted(FORMATS))}",
+        help=f"output format, repeatable: {', '.join(reports.available())}",
     )
     p.add_argument(
         "-o",
@@ -202,11 +201,11 @@ def _emit(run: RunResult, formats: list[str], output: Path | None) -> None:
         if len([f for f in formats if f != "terminal"]) > 1:
             raise UsageError("several formats need -o DIR", field="--format")
         for name in formats:
-            _write(sys.stdout, FORMATS[name].render(run, _color(sys.stdout)))
+            _write(sys.stdout, reports.get(name).render(run, _color(sys.stdout)))
         return
     into_dir = len(formats) > 1 or output.is_dir() or str(output).endswith(os.sep)
     for name in formats:
-        fmt = FORMATS[name]
+        fmt = reports.get(name)
         target = output / f"hardening-{run.id}.{fmt.extension}" if into_dir else output
         _atomic_write(target, fmt.render(run, False))
         print(f"wrote {target}", file=sys.stderr)

@@ -1,15 +1,21 @@
-"""Renderers of runs. Each takes a finished `RunResult` and returns text.
+"""Renderers of runs, discovered through the `hardening.reports` entry-point group.
 
-`FORMATS` maps a `--format` name to its file extension and renderer. Renderers never see the
-runner, the store or the estate: only the run.
+Each renderer module exposes `FORMAT`, a `Format` naming the `--format` value, the file
+extension and a `render(run, color) -> str` function. Renderers get a finished `RunResult` and
+nothing else: never the runner, the store or the estate. Third-party packages add formats by
+registering their own `FORMAT` in the same group.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from importlib.metadata import entry_points
 
+from hardening.errors import HardeningError
 from hardening.model import RunResult
+
+GROUP = "hardening.reports"
 
 
 @dataclass(frozen=True)
@@ -21,22 +27,26 @@ class Format:
     extension: str
     """File extension when written into an output directory."""
     render: Callable[[RunResult, bool], str]
-    """`render(run, color)`; only the terminal format uses `color`."""
+    """`render(run, color)`; `color` is True only when writing to a colour terminal."""
 
 
-def _terminal(run: RunResult, color: bool) -> str:
-    from .terminal import render_terminal
-
-    return render_terminal(run, color=color)
+class FormatError(HardeningError):
+    """A renderer plugin could not be loaded."""
 
 
-def _json(run: RunResult, color: bool) -> str:
-    from .json import render_json
+def available() -> list[str]:
+    """Names of every registered format, sorted."""
+    return sorted({ep.name for ep in entry_points(group=GROUP)})
 
-    return render_json(run)
 
-
-FORMATS: dict[str, Format] = {
-    "terminal": Format("terminal", "txt", _terminal),
-    "json": Format("json", "json", _json),
-}
+def get(name: str) -> Format:
+    """Load the format registered as `name`."""
+    for ep in entry_points(group=GROUP, name=name):
+        try:
+            fmt = ep.load()
+        except Exception as exc:  # a broken plugin is reported, not a traceback
+            raise FormatError(f"format {name!r} failed to load: {type(exc).__name__}") from exc
+        if not isinstance(fmt, Format):
+            raise FormatError(f"format {name!r} ({ep.value}) is not a hardening.reports.Format")
+        return fmt
+    raise FormatError(f"no format {name!r}; available: {', '.join(available())}")

@@ -11,6 +11,7 @@ from importlib.resources import files
 from typing import Any
 
 from hardening.model import RunResult
+from hardening.reports import Format
 
 __all__ = ["SCHEMA_RESOURCE", "render_json", "schema"]
 
@@ -28,3 +29,7 @@ def schema() -> dict[str, Any]:
     resource = files("hardening").joinpath(*SCHEMA_RESOURCE)
     loaded: dict[str, Any] = json.loads(resource.read_text(encoding="utf-8"))
     return loaded
+
+
+FORMAT = Format("json", "json", lambda run, color: render_json(run))
+"""The `json` format: the full run, schema version 1."""

@@ -27,6 +27,7 @@ from hardening.model import (
     Severity,
     Status,
 )
+from hardening.reports import Format
 
 __all__ = ["render_terminal"]
 
@@ -474,3 +475,7 @@ def _duration(start: datetime, end: datetime) -> str:
         return f"{seconds:.1f} s"
     minutes, secs = divmod(round(seconds), 60)
     return f"{minutes} min {secs} s"
+
+
+FORMAT = Format("terminal", "txt", lambda run, color: render_terminal(run, color=color))
+"""The `terminal` format: the summary an engineer reads after a scan."""

@@ -58,3 +58,14 @@ def test_demo_files_are_package_data() -> None:
     for f in files:
         rel = f.relative_to(demo)
         assert any(rel.match(p) for p in patterns), f"{rel} would be missing from the wheel"
+
+
+def test_every_registered_report_format_loads() -> None:
+    from hardening import reports
+
+    names = reports.available()
+    assert {"terminal", "json"} <= set(names)
+    declared = PYPROJECT["project"]["entry-points"]["hardening.reports"]
+    assert set(declared) <= set(names)
+    for name in names:
+        assert reports.get(name).name == name
