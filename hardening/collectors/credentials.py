@@ -37,12 +37,20 @@ import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import closing
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 from types import MappingProxyType
 from typing import Final
 
 from hardening.collectors.hashes import EMPTY, LOCKED, Classified, classify, locked_over
-from hardening.errors import HardeningError
+from hardening.collectors.sqlsource import (
+    IDENT_RE,
+    POSTGRES_SCHEMES,
+    StoreReadError,
+    dsn_engine,
+    open_readonly,
+    select,
+    sqlite_path,
+    valid_table,
+)
 from hardening.estate import CredentialStore
 from hardening.facets import CredentialRecord, CredentialStoreScan
 
@@ -58,17 +66,14 @@ __all__ = [
 _GROUP_KEY: Final = secrets.token_bytes(32)
 _EPOCH: Final = date(1970, 1, 1)
 _BATCH: Final = 1000
-#: A plain SQL identifier (schema-qualified tables are split on the dot first).
-_IDENT_RE: Final = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,62}")
 _ROW_PROBLEM_RE: Final = re.compile(r"row (\d+): ")
 #: Epoch values above this are read as milliseconds (10^11 s is the year 5138).
 _EPOCH_MS_THRESHOLD: Final = 10**11
 _SHADOW_FIELDS: Final = 9
-_POSTGRES_SCHEMES: Final = ("postgres", "postgresql")
 
 
-class CredentialStoreError(HardeningError):
-    """A credential store could not be opened or queried at all."""
+#: A credential store could not be opened or queried at all.
+CredentialStoreError = StoreReadError
 
 
 def scan_credential_store(store: CredentialStore) -> CredentialStoreScan:
@@ -232,8 +237,8 @@ def _htpasswd_line(number: int, line: str, problems: list[str]) -> CredentialRec
 def _scan_sql(store: CredentialStore) -> CredentialStoreScan:
     if not store.dsn:
         return _unusable(store, "no dsn declared")
-    engine = store.dsn.split(":", 1)[0].split("+", 1)[0].lower()
-    if engine in _POSTGRES_SCHEMES:
+    engine = dsn_engine(store.dsn)
+    if engine in POSTGRES_SCHEMES:
         return _unusable(
             store,
             "store kind sql with this database engine needs the [postgres] extra "
@@ -243,50 +248,23 @@ def _scan_sql(store: CredentialStore) -> CredentialStoreScan:
         return _unusable(
             store, "store kind sql with this database engine is not supported (SQLite only)"
         )
-    path = _sqlite_path(store)
+    path = sqlite_path(store.dsn, store.location.file)
     if path is None:
         return _unusable(store, "the sqlite DSN names no database file (sqlite:////path.db)")
     names = _sql_names(store)
     if isinstance(names, str):
         return _unusable(store, names)
     table, columns = names
-
-    try:
-        conn = sqlite3.connect(path.absolute().as_uri() + "?mode=ro", uri=True)
-    except sqlite3.Error as exc:
-        raise _cannot_read(store, "cannot open the database", exc) from None
-    with closing(conn):
-        selected = ", ".join(_quote(c) for c in columns)
-        query = f"SELECT {selected} FROM {_quote(table)}"  # noqa: S608 -- checked, quoted names
-        try:
-            _require_columns(store, conn, table, columns)
-            cursor = conn.execute(query)
-        except sqlite3.Error as exc:
-            raise _cannot_read(store, "cannot query the table", exc) from None
+    with closing(open_readonly(store.id, path)) as conn:
+        cursor = select(store.id, conn, table, columns)
         return _read_rows(store, cursor, with_changed=len(columns) == 3)
-
-
-def _sqlite_path(store: CredentialStore) -> Path | None:
-    # SQLAlchemy-style URLs: sqlite:///relative.db, sqlite:////absolute.db, an optional
-    # driver (sqlite+pysqlite://) and query string; the host part must be empty.
-    _, sep, rest = (store.dsn or "").partition("://")
-    if not sep or not rest.startswith("/"):
-        return None
-    raw = rest[1:].split("?", 1)[0]
-    if not raw or raw == ":memory:":
-        return None
-    path = Path(raw)
-    if not path.is_absolute():
-        # The loader makes paths absolute; a hand-built store is taken relative to its file.
-        path = Path(store.location.file).parent / path
-    return path
 
 
 def _sql_names(store: CredentialStore) -> tuple[str, tuple[str, ...]] | str:
     """Validated (table, columns), or why the declaration cannot be used."""
     if not store.table:
         return "no table declared"
-    if not all(_IDENT_RE.fullmatch(part) for part in store.table.split(".", 1)):
+    if not valid_table(store.table):
         return "table name is not a plain SQL identifier"
     columns: list[str] = []
     for field_name, column in (
@@ -298,32 +276,10 @@ def _sql_names(store: CredentialStore) -> tuple[str, tuple[str, ...]] | str:
             if field_name == "changed_column":
                 continue
             return f"no {field_name} declared"
-        if not _IDENT_RE.fullmatch(column):
+        if not IDENT_RE.fullmatch(column):
             return f"{field_name} is not a plain SQL identifier"
         columns.append(column)
     return store.table, tuple(columns)
-
-
-def _quote(name: str) -> str:
-    # Names passed `_IDENT_RE` (split on the schema dot), so they contain no quote characters.
-    return ".".join(f'"{part}"' for part in name.split("."))
-
-
-def _require_columns(
-    store: CredentialStore, conn: sqlite3.Connection, table: str, columns: tuple[str, ...]
-) -> None:
-    # SQLite reads a double-quoted name that is not a column as a string literal, so a typo in
-    # a column name would silently turn every row into the same "plaintext" value: check first.
-    schema, _, name = table.rpartition(".")
-    pragma = f"PRAGMA {_quote(schema) + '.' if schema else ''}table_info({_quote(name)})"
-    present = {str(row[1]).lower() for row in conn.execute(pragma)}
-    if not present:
-        raise CredentialStoreError(f"credential store {store.id!r}: table not found")
-    for column in columns:
-        if column.lower() not in present:
-            raise CredentialStoreError(
-                f"credential store {store.id!r}: column {column!r} not found in the table"
-            )
 
 
 def _read_rows(
