@@ -78,6 +78,8 @@ class TotpStoreScan:
     """One per enrolled seed."""
     problems: tuple[str, ...] = ()
     """Rows that could not be read, as "row N: what was wrong"."""
+    unreadable: str | None = None
+    """Why the store could not be read at all (no secrets); its checks report `error`."""
 
 
 @dataclass(frozen=True, slots=True)

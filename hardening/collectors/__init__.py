@@ -15,8 +15,8 @@ from datetime import date
 from typing import TypeVar
 
 from hardening.context import CheckContext
-from hardening.estate import CredentialStore, Estate
-from hardening.facets import CredentialStoreScan
+from hardening.estate import CredentialStore, Estate, TotpStore
+from hardening.facets import CredentialStoreScan, TotpStoreScan
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +45,9 @@ def build_context(
     credential_scans = sshd = None
     if "credential_stores" in facets and estate.credential_stores:
         credential_scans = tuple(_scan_or_unreadable(s) for s in estate.credential_stores)
+    totp_scans = None
+    if "totp_stores" in facets and estate.totp_stores:
+        totp_scans = tuple(_totp_or_unreadable(s) for s in estate.totp_stores)
     if "sshd" in facets and estate.hosts:
         from hardening.collectors.sshd import read_sshd_config
 
@@ -54,22 +57,40 @@ def build_context(
         estate=estate,
         today=today,
         credential_scans=credential_scans,
+        totp_scans=totp_scans,
         sshd=sshd,
         probes=None,
         facet_errors=errors,
     )
 
 
+def _unreadable_reason(store_id: str, exc: Exception) -> str:
+    from hardening.collectors.sqlsource import StoreReadError
+
+    if isinstance(exc, StoreReadError):  # its message names the store id, never a path or DSN
+        log.error("store %s could not be read: %s", store_id, exc)
+        return str(exc)
+    log.error("store %s could not be read", store_id, exc_info=True)
+    return f"store could not be read ({type(exc).__name__}); see the log"
+
+
 def _scan_or_unreadable(store: CredentialStore) -> CredentialStoreScan:
     """Scan one store; a store that cannot be read fails alone, not its neighbours."""
-    from hardening.collectors.credentials import CredentialStoreError, scan_credential_store
+    from hardening.collectors.credentials import scan_credential_store
 
     try:
         return scan_credential_store(store)
-    except CredentialStoreError as exc:  # its message names the store id, never a path or DSN
-        log.error("credential store %s could not be read: %s", store.id, exc)
-        why = str(exc)
     except Exception as exc:
-        log.error("credential store %s could not be read", store.id, exc_info=True)
-        why = f"store could not be read ({type(exc).__name__}); see the log"
-    return CredentialStoreScan(store.id, store.kind, (), unreadable=why)
+        return CredentialStoreScan(
+            store.id, store.kind, (), unreadable=_unreadable_reason(store.id, exc)
+        )
+
+
+def _totp_or_unreadable(store: TotpStore) -> TotpStoreScan:
+    """Scan one TOTP store; a store that cannot be read fails alone."""
+    from hardening.collectors.totp import scan_totp_store
+
+    try:
+        return scan_totp_store(store)
+    except Exception as exc:
+        return TotpStoreScan(store.id, (), unreadable=_unreadable_reason(store.id, exc))

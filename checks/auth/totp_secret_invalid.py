@@ -1,0 +1,78 @@
+"""auth.totp_secret_invalid: stored TOTP seeds that are not valid base32."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from hardening.check import Check, CheckContext, register
+from hardening.model import CheckSpec, Finding, Remediation, Severity
+
+from ._totp import not_judged, sample, scans
+
+
+@register
+class TotpSecretInvalid(Check):
+    """What it does
+    Decodes every TOTP seed in each declared TOTP store as base32 (RFC 4648; lower case,
+    spaces and missing padding are accepted, as authenticator apps accept them) and fails the
+    store when any seed does not decode. One finding per store, with the number of bad seeds
+    and a sample of the affected account ids; the seeds themselves are never shown.
+
+    Why is this bad
+    A seed that does not decode either never produced a working code (the account has no
+    working second factor and someone is letting it sign in anyway) or is stored in a
+    different encoding than the verifier expects: hex, raw bytes, or an encrypted blob whose
+    key handling is worth a look after a breach.
+
+    Example
+    A row `secret = 'JBSWY3DP-EHPK3PXP!'` fails; `secret = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP'`
+    (160 bits) passes.
+    """
+
+    spec = CheckSpec(
+        id="auth.totp_secret_invalid",
+        title="A stored TOTP secret is not valid base32",
+        severity=Severity.MEDIUM,
+        rationale=(
+            "An undecodable seed means the account's second factor cannot work as enrolled, "
+            "or that seeds are stored in an unexpected form that the verifier handles "
+            "differently from what the inventory says."
+        ),
+        remediation=Remediation(
+            "Re-enrol the affected accounts with a fresh 160-bit seed and find out how the "
+            "malformed value was written.",
+            (
+                "Generate a new seed per account (e.g. `pyotp.random_base32()`, 32 characters "
+                "= 160 bits) and re-enrol through a verified channel.",
+                "Delete the malformed value; do not try to 'repair' it.",
+                "Check the enrolment code path and any migration that touched the seed table.",
+            ),
+        ),
+        references=("RFC 6238 §5.1", "RFC 4648 §6", "NIST SP 800-63B-4 §3.1.4"),
+        public_title="Two-factor authentication",
+        needs=frozenset({"totp_stores"}),
+    )
+
+    def evaluate(self, ctx: CheckContext) -> Iterator[Finding]:
+        for scan, resource in scans(ctx):
+            if scan.unreadable is not None:
+                yield self.errored(resource, f"Not judged: {scan.unreadable}.")
+                continue
+            why = not_judged(scan)
+            if why is not None:
+                yield self.skipped(resource, f"Not judged: {why}.")
+                continue
+            bad = [r.account_id for r in scan.records if not r.valid_base32]
+            evidence = {"seeds": len(scan.records), "invalid": len(bad), "sample": sample(bad)}
+            if bad:
+                yield self.failed(
+                    resource,
+                    f"{len(bad)} of {len(scan.records)} stored TOTP seeds are not valid base32",
+                    evidence=evidence,
+                )
+            else:
+                yield self.passed(
+                    resource,
+                    f"all {len(scan.records)} TOTP seeds decode as base32",
+                    evidence=evidence,
+                )

@@ -1,0 +1,97 @@
+"""auth.totp_secret_too_short: TOTP seeds shorter than policy (default 128 bits)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from hardening.check import Check, CheckContext, register
+from hardening.model import CheckSpec, Finding, Remediation, Severity
+
+from ._totp import not_judged, sample, scans
+
+#: Below this many bits a seed is weaker than pyotp itself will accept (it refuses < 112).
+CRITICALLY_SHORT_BITS = 80
+
+
+@register
+class TotpSecretTooShort(Check):
+    """What it does
+    Measures the decoded length of every valid TOTP seed in each declared TOTP store and
+    fails the store when any seed is shorter than `policy.totp_secret_min_bits` (default 128;
+    RFC 4226 requires at least 128 and recommends 160). Severity is high when a seed is 80
+    bits or shorter. One finding per store; invalid seeds are left to
+    auth.totp_secret_invalid.
+
+    Why is this bad
+    The seed is the whole secret of the second factor. Short seeds came from old enrolment
+    code (10-byte secrets were common) and shrink the work needed to recover a seed from
+    observed codes; after a breach, every weakness in the second factor matters because the
+    first factor may already be known.
+
+    Example
+    A 16-character seed `MFRGGZDFMZTWQ2LK` (80 bits) fails; a 32-character seed
+    (160 bits, what `pyotp.random_base32()` makes) passes.
+    """
+
+    spec = CheckSpec(
+        id="auth.totp_secret_too_short",
+        title="A TOTP secret is shorter than 128 bits",
+        severity=Severity.MEDIUM,
+        rationale=(
+            "RFC 4226 requires shared secrets of at least 128 bits and recommends 160; short "
+            "seeds are a sign of legacy enrolment code and weaken the second factor."
+        ),
+        remediation=Remediation(
+            "Re-enrol the affected accounts with 160-bit seeds and fix the enrolment code to "
+            "generate them.",
+            (
+                "Generate seeds with a CSPRNG at 160 bits (`pyotp.random_base32()`, or 20 bytes "
+                "from `secrets.token_bytes`).",
+                "Force re-enrolment for the listed accounts through a verified channel, then "
+                "delete the old seeds.",
+            ),
+        ),
+        references=("RFC 4226 §4 (R6)", "RFC 6238 §5.1", "NIST SP 800-63B-4 §3.1.4.1"),
+        public_title="Two-factor authentication",
+        needs=frozenset({"totp_stores"}),
+    )
+
+    def evaluate(self, ctx: CheckContext) -> Iterator[Finding]:
+        floor = ctx.policy.totp_secret_min_bits
+        for scan, resource in scans(ctx):
+            if scan.unreadable is not None:
+                yield self.errored(resource, f"Not judged: {scan.unreadable}.")
+                continue
+            why = not_judged(scan)
+            if why is not None:
+                yield self.skipped(resource, f"Not judged: {why}.")
+                continue
+            valid = [r for r in scan.records if r.bits is not None]
+            short = [r for r in valid if r.bits is not None and r.bits < floor]
+            shortest = min((r.bits for r in valid if r.bits is not None), default=None)
+            evidence = {
+                "seeds": len(valid),
+                "short": len(short),
+                "shortest_bits": shortest,
+                "min_bits": floor,
+                "sample": sample([r.account_id for r in short]),
+            }
+            if not short:
+                yield self.passed(
+                    resource,
+                    f"all {len(valid)} valid TOTP seeds have at least {floor} bits",
+                    evidence=evidence,
+                )
+                continue
+            severity = (
+                Severity.HIGH
+                if shortest is not None and shortest <= CRITICALLY_SHORT_BITS
+                else None
+            )
+            yield self.failed(
+                resource,
+                f"{len(short)} of {len(valid)} TOTP seeds are shorter than {floor} bits "
+                f"(shortest: {shortest} bits)",
+                severity=severity,
+                evidence=evidence,
+            )
