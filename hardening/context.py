@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import date
 from typing import Final
 
@@ -49,6 +50,12 @@ class CheckContext:
     """Live probe conclusions by datastore id (only with `--probe`)."""
     facet_errors: Mapping[str, str] = field(default_factory=dict)
     """Facets whose collector failed, with a one-line reason (no secrets)."""
+    discovered_identity: tuple[IdentityProvider, ...] = ()
+    """Identity providers collectors found (a Keycloak export, AWS IAM), beside declared ones."""
+    discovered_accounts: tuple[Account, ...] = ()
+    """Accounts collectors found (a Keycloak export, AWS IAM users), beside declared ones."""
+    discovered_datastores: tuple[Datastore, ...] = ()
+    """Data stores collectors found (e.g. in a cloud account), beside declared ones."""
 
     @property
     def policy(self) -> Policy:
@@ -60,20 +67,20 @@ class CheckContext:
         """The declared incident, if any."""
         return self.estate.organisation.incident
 
-    @property
+    @cached_property
     def accounts(self) -> tuple[Account, ...]:
-        """Declared accounts (empty when none)."""
-        return self.estate.accounts or ()
+        """Declared and discovered accounts (empty when none)."""
+        return (self.estate.accounts or ()) + self.discovered_accounts
 
-    @property
+    @cached_property
     def identity(self) -> tuple[IdentityProvider, ...]:
-        """Declared identity providers (empty when none)."""
-        return self.estate.identity or ()
+        """Declared and discovered identity providers (empty when none)."""
+        return (self.estate.identity or ()) + self.discovered_identity
 
-    @property
+    @cached_property
     def datastores(self) -> tuple[Datastore, ...]:
-        """Declared data stores (empty when none)."""
-        return self.estate.datastores or ()
+        """Declared and discovered data stores (empty when none)."""
+        return (self.estate.datastores or ()) + self.discovered_datastores
 
     @property
     def hosts(self) -> tuple[Host, ...]:
@@ -83,13 +90,13 @@ class CheckContext:
     def missing(self, facet: str) -> str | None:
         """Why `facet` is unavailable, or None when a check needing it can run."""
         present = {
-            "accounts": bool(self.estate.accounts),
-            "identity": bool(self.estate.identity),
+            "accounts": bool(self.accounts),
+            "identity": bool(self.identity),
             "incident": bool(self.incident and self.incident.discovered),
             "credential_stores": bool(self.credential_scans),
             "totp_stores": bool(self.totp_scans),
             "sshd": bool(self.sshd),
-            "datastores": bool(self.estate.datastores),
+            "datastores": bool(self.datastores),
             "probes": self.probes is not None,
         }
         if present.get(facet, False):
