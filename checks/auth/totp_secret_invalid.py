@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from hardening.check import Check, CheckContext, register
-from hardening.model import CheckSpec, Finding, Remediation, Severity
+from hardening.model import CheckSpec, Finding, Remediation, Scalar, Severity
 
 from ._totp import not_judged, sample, scans
 
@@ -63,7 +63,11 @@ class TotpSecretInvalid(Check):
                 yield self.skipped(resource, f"Not judged: {why}.")
                 continue
             bad = [r.account_id for r in scan.records if not r.valid_base32]
-            evidence = {"seeds": len(scan.records), "invalid": len(bad), "sample": sample(bad)}
+            evidence: dict[str, Scalar] = {
+                "seeds": len(scan.records),
+                "invalid": len(bad),
+                "sample": sample(bad),
+            }
             if bad:
                 yield self.failed(
                     resource,

@@ -6,7 +6,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 
 from hardening.check import Check, CheckContext, register
-from hardening.model import CheckSpec, Finding, Remediation, Severity
+from hardening.model import CheckSpec, Finding, Remediation, Scalar, Severity
 
 from ._totp import not_judged, sample, scans
 
@@ -68,7 +68,7 @@ class TotpSecretShared(Check):
                     groups[r.group_key].add(r.account_id)
             shared = [sorted(accounts) for accounts in groups.values() if len(accounts) > 1]
             accounts = sorted(a for group in shared for a in group)
-            evidence = {
+            evidence: dict[str, Scalar] = {
                 "seeds": len(scan.records),
                 "shared_seeds": len(shared),
                 "accounts_sharing": len(accounts),

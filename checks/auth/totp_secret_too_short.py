@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from hardening.check import Check, CheckContext, register
-from hardening.model import CheckSpec, Finding, Remediation, Severity
+from hardening.model import CheckSpec, Finding, Remediation, Scalar, Severity
 
 from ._totp import not_judged, sample, scans
 
@@ -69,7 +69,7 @@ class TotpSecretTooShort(Check):
             valid = [r for r in scan.records if r.bits is not None]
             short = [r for r in valid if r.bits is not None and r.bits < floor]
             shortest = min((r.bits for r in valid if r.bits is not None), default=None)
-            evidence = {
+            evidence: dict[str, Scalar] = {
                 "seeds": len(valid),
                 "short": len(short),
                 "shortest_bits": shortest,

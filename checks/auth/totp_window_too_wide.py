@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from hardening.check import Check, CheckContext, ref, register
-from hardening.model import CheckSpec, Finding, Remediation, Severity
+from hardening.model import CheckSpec, Finding, Remediation, Scalar, Severity
 
 
 @register
@@ -59,7 +59,11 @@ class TotpWindowTooWide(Check):
                 yield self.skipped(ref(provider), "offers TOTP but declares no TOTP settings")
                 continue
             window, period = mfa.totp.window, mfa.totp.period
-            evidence = {"window": window, "period_s": period, "max_window": limit}
+            evidence: dict[str, Scalar] = {
+                "window": window,
+                "period_s": period,
+                "max_window": limit,
+            }
             valid_codes = 2 * window + 1
             if window > limit:
                 yield self.failed(
