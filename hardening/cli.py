@@ -220,11 +220,17 @@ def _write(stream: TextIO, text: str) -> None:
 
 
 def _atomic_write(target: Path, text: str) -> None:
-    # Write beside the target and rename, so a failed write never leaves half a report.
+    # Write beside the target and rename, so a failed write never leaves half a report. A
+    # target that exists and is not a regular file (/dev/null, a FIFO, /dev/stdout) is written
+    # in place: renaming over it would replace the device with a file.
     try:
+        if target.exists() and not target.is_file():
+            with target.open("w", encoding="utf-8", newline="") as fh:
+                fh.write(text)
+            return
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
             fh.write(text)
         os.replace(tmp, target)
     except OSError as exc:

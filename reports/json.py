@@ -1,7 +1,13 @@
-"""The JSON report: `RunResult.to_dict()` serialised, and the JSON Schema that describes it.
+"""The JSON report: `RunResult.to_dict()` plus the fix plan, and the JSON Schema of both.
 
 The document is schema_version 1 (DESIGN §5). The schema ships inside the `hardening` package
 as `schemas/report-v1.schema.json`, so consumers and the tests validate against the same file.
+
+The report adds a top-level `plan` (the ranked actions of `hardening.plan`) to the run document.
+It is derived data: `RunResult.to_dict()` (what the store keeps) leaves it out, `from_dict`
+ignores it, and the schema lists it as the one optional top-level key. Each action names at
+most `PLAN_RESOURCES_MAX` resources, with `resource_count` and `resources_truncated` saying how
+many it touches in all; the findings list has every one.
 """
 
 from __future__ import annotations
@@ -10,18 +16,49 @@ import json
 from importlib.resources import files
 from typing import Any
 
-from hardening.model import RunResult
+from hardening.model import ResourceRef, RunResult
+from hardening.plan import FixPlan, build_plan
 from hardening.reports import Format
 
-__all__ = ["SCHEMA_RESOURCE", "render_json", "schema"]
+__all__ = ["PLAN_RESOURCES_MAX", "SCHEMA_RESOURCE", "plan_to_list", "render_json", "schema"]
 
 #: Where the schema lives inside the `hardening` package.
 SCHEMA_RESOURCE = ("schemas", "report-v1.schema.json")
 
+#: Resources listed per plan action; the findings list holds the rest.
+PLAN_RESOURCES_MAX = 1_000
+
 
 def render_json(run: RunResult) -> str:
-    """The run as a JSON report document, indented, UTF-8 text kept as is, newline-terminated."""
-    return json.dumps(run.to_dict(), indent=2, ensure_ascii=False) + "\n"
+    """The run and its fix plan as a JSON report document: indented, UTF-8 text kept as is."""
+    doc = run.to_dict()
+    doc["plan"] = plan_to_list(build_plan(run))
+    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+
+
+def plan_to_list(plan: FixPlan) -> list[dict[str, Any]]:
+    """The `plan` list of the JSON report: one object per action, rank 1 first."""
+    return [
+        {
+            "rank": a.rank,
+            "title": a.title,
+            "severity": a.severity.value,
+            "score": a.score,
+            "check_ids": list(a.check_ids),
+            "remediation": a.remediation,
+            "steps": list(a.steps),
+            "resource_count": len(a.resources),
+            "resources": [_resource(r) for r in a.resources[:PLAN_RESOURCES_MAX]],
+            "resources_truncated": len(a.resources) > PLAN_RESOURCES_MAX,
+            "internet_exposed": a.internet_exposed,
+            "restricted_data": a.restricted_data,
+        }
+        for a in plan.actions
+    ]
+
+
+def _resource(r: ResourceRef) -> dict[str, Any]:
+    return {"kind": r.kind, "id": r.id, "file": r.file, "line": r.line}
 
 
 def schema() -> dict[str, Any]:

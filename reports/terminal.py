@@ -1,6 +1,7 @@
 """The terminal report: what a security engineer reads right after a scan.
 
-It is built for huge runs. Findings are grouped in a single pass, each failing check lists at
+It opens with the top of the fix plan (`hardening.plan`): the few actions to take first. It is
+built for huge runs. Findings are grouped in a single pass, each failing check lists at
 most `max_per_check` resources, and every other list (load errors, errored checks, skip reasons)
 is capped the same way, so the output stays a few screens long whatever the estate size; the
 JSON report has everything.
@@ -27,6 +28,7 @@ from hardening.model import (
     Severity,
     Status,
 )
+from hardening.plan import FixPlan, build_plan
 from hardening.reports import Format
 
 __all__ = ["render_terminal"]
@@ -46,6 +48,7 @@ _EVIDENCE_STR_MAX = 40
 _DETAIL_MAX = 200
 _MESSAGE_MAX = 300
 _TITLE_MAX = 120
+_FIX_FIRST = 5
 
 # C0/C1 controls and DEL would let data drive the terminal; bidi overrides can reorder what is
 # shown. Whitespace controls become a space so multi-line messages stay on one line.
@@ -67,6 +70,7 @@ def render_terminal(run: RunResult, *, color: bool = False, max_per_check: int =
     out: list[str] = []
     _header(out, run, paint)
     _counts(out, run, tally, paint)
+    _fix_first(out, build_plan(run), paint)
     _load_errors(out, run, paint, max_per_check)
     _errors(out, run, tally, paint, max_per_check)
     _failures(out, run, tally, paint, max_per_check)
@@ -199,6 +203,31 @@ def _counts(out: list[str], run: RunResult, tally: _Tally, paint: _Painter) -> N
     )
     waived = f" (+ {tally.waived} waived)" if tally.waived else ""
     out.append(f"Failing   {failing}{waived}")
+
+
+def _fix_first(out: list[str], plan: FixPlan, paint: _Painter) -> None:
+    if not plan.actions:
+        return
+    n = len(plan.actions)
+    top = plan.top(_FIX_FIRST)
+    out.append("")
+    shown = f"top {len(top)} of {n}" if n > len(top) else str(n)
+    out.append(paint.bold(f"FIX FIRST ({shown} {_noun(n, 'action')})"))
+    for action in top:
+        marks = []
+        if action.internet_exposed:
+            marks.append("internet-exposed")
+        if action.restricted_data:
+            marks.append("sensitive data")
+        flags = f" [{', '.join(marks)}]" if marks else ""
+        out.append(
+            f"  {action.rank}. {paint.severity_tag(action.severity)} "
+            f"{_clean(action.title, _TITLE_MAX + 40)}{flags}"
+        )
+    if n > len(top):
+        out.append(
+            f"  … and {n - len(top)} more {_noun(n - len(top), 'action')} in the full report"
+        )
 
 
 def _load_errors(out: list[str], run: RunResult, paint: _Painter, cap: int) -> None:

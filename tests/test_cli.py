@@ -516,3 +516,8 @@ def test_unreadable_credential_store_is_an_error_for_that_store_only(
     assert by_store["broken-db"]["status"] == "error"
     assert by_store["host"]["status"] == "fail"
     assert "broken.db" not in capsys.readouterr().err
+
+
+def test_writing_to_dev_null_leaves_the_device_alone() -> None:
+    assert main(["scan", "--demo", "--no-store", "--format", "json", "-o", os.devnull]) == 1
+    assert Path(os.devnull).is_char_device()

@@ -26,7 +26,8 @@ from hardening.model import (
     Status,
     Waiver,
 )
-from hardening.reports.json import render_json, schema
+from hardening.plan import build_plan
+from hardening.reports.json import PLAN_RESOURCES_MAX, plan_to_list, render_json, schema
 
 START = datetime(2026, 11, 25, 20, 1, 2, 123456, tzinfo=UTC)
 
@@ -205,8 +206,50 @@ def run(request: pytest.FixtureRequest) -> RunResult:
 def test_render_json_is_the_indented_document(run: RunResult) -> None:
     text = render_json(run)
     assert text.endswith("}\n")
-    assert json.loads(text) == run.to_dict()
+    doc = json.loads(text)
+    plan = doc.pop("plan")
+    assert doc == run.to_dict()
+    assert plan == plan_to_list(build_plan(run))
     assert text.startswith('{\n  "schema_version": 1,')
+
+
+def test_plan_is_in_the_report_but_not_in_the_stored_document() -> None:
+    run = full_run()
+    assert "plan" not in run.to_dict()
+    plan = json.loads(render_json(run))["plan"]
+    assert plan, "full_run has unwaived failures"
+    assert [a["rank"] for a in plan] == list(range(1, len(plan) + 1))
+    first = plan[0]
+    assert first["resource_count"] == len(first["resources"])
+    assert first["resources_truncated"] is False
+    assert first["severity"] in {"info", "low", "medium", "high", "critical"}
+
+
+def test_plan_resources_are_capped() -> None:
+    s = spec("auth.stale_account")
+    n = PLAN_RESOURCES_MAX + 5
+    findings = [
+        Finding(s.id, Status.FAIL, Severity.HIGH, ResourceRef("account", f"u{i}"), "idle")
+        for i in range(n)
+    ]
+    doc = json.loads(render_json(make_run([s], findings)))
+    (action,) = doc["plan"]
+    assert action["resource_count"] == n
+    assert len(action["resources"]) == PLAN_RESOURCES_MAX
+    assert action["resources_truncated"] is True
+    assert action["resources"][0] == {"kind": "account", "id": "u0", "file": None, "line": None}
+
+
+def test_stored_document_without_plan_still_validates(
+    run: RunResult, validator: Draft202012Validator
+) -> None:
+    assert list(validator.iter_errors(run.to_dict())) == []
+
+
+def test_from_dict_ignores_the_plan(run: RunResult) -> None:
+    doc = json.loads(render_json(run))
+    assert "plan" in doc
+    assert RunResult.from_dict(doc).to_dict() == run.to_dict()
 
 
 def test_non_ascii_is_kept_as_utf8() -> None:
@@ -261,10 +304,16 @@ def _closed_objects(node: Any) -> Iterator[dict[str, Any]]:
 
 def test_closed_objects_require_every_property() -> None:
     # With both, the schema describes exactly what to_dict() emits: no key missing, none extra.
+    # The one exception is the top-level `plan`: the report writes it, the stored run does not.
+    top = schema()
+    assert set(top["properties"]) - set(top["required"]) == {"plan"}
     closed = list(_closed_objects(schema()))
-    assert len(closed) >= 8
+    assert len(closed) >= 9
     for obj in closed:
-        assert set(obj["required"]) == set(obj["properties"]), obj.get("description", obj)
+        optional = {"plan"} if obj.get("$id") == top["$id"] else set()
+        assert set(obj["required"]) == set(obj["properties"]) - optional, obj.get(
+            "description", obj
+        )
 
 
 def _set(doc: dict[str, Any], path: tuple[Any, ...], value: Any) -> None:
@@ -318,6 +367,15 @@ MUTATIONS: dict[str, Callable[[dict[str, Any]], None]] = {
     "not a timestamp": lambda d: _set(d, ("run", "finished_at"), "yesterday"),
     "bad incident date": lambda d: _set(d, ("run", "incident", "discovered"), "2026-13-40"),
     "load error without message": lambda d: _delete(d, ("load_errors", 0, "message")),
+    "plan not a list": lambda d: _set(d, ("plan",), {}),
+    "plan rank zero": lambda d: _set(d, ("plan", 0, "rank"), 0),
+    "plan unknown action field": lambda d: _set(d, ("plan", 0, "owner"), "team"),
+    "plan missing truncation flag": lambda d: _delete(d, ("plan", 0, "resources_truncated")),
+    "plan bad severity": lambda d: _set(d, ("plan", 0, "severity"), "urgent"),
+    "plan bad check id": lambda d: _set(d, ("plan", 0, "check_ids"), ["Auth.MFA"]),
+    "plan no check ids": lambda d: _set(d, ("plan", 0, "check_ids"), []),
+    "plan resource without id": lambda d: _delete(d, ("plan", 0, "resources", 0, "id")),
+    "plan exposure not bool": lambda d: _set(d, ("plan", 0, "internet_exposed"), "yes"),
 }
 
 

@@ -435,3 +435,51 @@ def test_huge_run_groups_ordered_and_truncated() -> None:
     block = text.splitlines()[first + 1 : first + 5]
     assert all(line.startswith("  account u-") for line in block[:3])
     assert block[3].startswith("  … and ")
+
+
+def test_fix_first_section_comes_before_failures() -> None:
+    text = render_terminal(small_run())
+    lines = text.splitlines()
+    fix = next(i for i, line in enumerate(lines) if line.startswith("FIX FIRST"))
+    failures = next(i for i, line in enumerate(lines) if line.startswith("FAILURES"))
+    assert fix < failures
+    # Unwaived failures of three checks: three actions, the critical one first.
+    assert lines[fix] == "FIX FIRST (3 actions)"
+    body = section(text, "FIX FIRST")
+    actions = [line for line in body if line.strip()]
+    assert actions[0].startswith("  1. [CRITICAL] Hash every stored password with argon2id — 1 ")
+    assert actions[1].startswith("  2. [HIGH]     ")
+    assert actions[1].endswith("— 2 accounts")
+    assert actions[2].endswith("— 1 data store")
+    assert "more action" not in text
+
+
+def test_fix_first_shows_five_actions_and_counts_the_rest() -> None:
+    specs = [spec(f"auth.check_{i:02d}", Severity.HIGH) for i in range(12)]
+    findings = [
+        fail(s.id, Severity.HIGH, f"u-{n}") for i, s in enumerate(specs) for n in range(i + 1)
+    ]
+    text = render_terminal(make_run(specs, findings))
+    body = [line for line in section(text, "FIX FIRST") if line.strip()]
+    assert text.splitlines()[text.splitlines().index(body[0]) - 1] == (
+        "FIX FIRST (top 5 of 12 actions)"
+    )
+    assert [line.split(".", 1)[0].strip() for line in body[:5]] == ["1", "2", "3", "4", "5"]
+    # Most resources first when severity and exposure are equal.
+    assert body[0].endswith("— 12 accounts")
+    assert body[5] == "  … and 7 more actions in the full report"
+    assert len(body) == 6
+
+
+def test_fix_first_absent_without_unwaived_failures() -> None:
+    s = spec("auth.stale_account")
+    waived = fail(s.id, Severity.HIGH, "u-1", waiver=Waiver("accepted"))
+    assert "FIX FIRST" not in render_terminal(make_run([s], [waived]))
+    assert "FIX FIRST" not in render_terminal(make_run([s], []))
+
+
+def test_fix_first_titles_are_terminal_safe() -> None:
+    s = spec("auth.stale_account", remediation=Remediation("Disable\x1b[2J them\x07 now."))
+    text = render_terminal(make_run([s], [fail(s.id, Severity.HIGH, "u-1")]))
+    body = section(text, "FIX FIRST")
+    assert "\x1b" not in "".join(body) and "\x07" not in "".join(body)
