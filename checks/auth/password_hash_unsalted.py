@@ -158,7 +158,9 @@ class PasswordHashUnsalted(Check):
             )
         sample = [r.account_id for r in unsalted[:_SAMPLE]]
         for group in shared:
-            sample.extend(r.account_id for r in group if r.account_id not in sample)
+            if len(sample) >= _SAMPLE:
+                break  # a sample, not a list: stop before the membership test goes quadratic
+            sample.extend(r.account_id for r in group[:_SAMPLE] if r.account_id not in sample)
         evidence["sample_accounts"] = ";".join(sample[:_SAMPLE])
         detail = "; ".join(parts) + "."
         if severity is Severity.CRITICAL:
