@@ -1,0 +1,1 @@
+"""The customer-safe public summary: view-model renderers that never see a finding."""
