@@ -17,7 +17,13 @@ from hardening.estate import (
     Incident,
     Policy,
 )
-from hardening.facets import CredentialStoreScan, SshdConfig, TotpStoreScan
+from hardening.facets import (
+    CloudCollection,
+    CredentialStoreScan,
+    ProbeResult,
+    SshdConfig,
+    TotpStoreScan,
+)
 
 #: Facet names a `CheckSpec.needs` may list, with what is missing when one is absent.
 FACETS: Final[Mapping[str, str]] = {
@@ -46,7 +52,7 @@ class CheckContext:
     """TOTP seed stores as read by collectors."""
     sshd: tuple[SshdConfig, ...] | None = None
     """Parsed sshd_config of each host that declares one."""
-    probes: Mapping[str, object] | None = None
+    probes: Mapping[str, ProbeResult] | None = None
     """Live probe conclusions by datastore id (only with `--probe`)."""
     facet_errors: Mapping[str, str] = field(default_factory=dict)
     """Facets whose collector failed, with a one-line reason (no secrets)."""
@@ -56,6 +62,8 @@ class CheckContext:
     """Accounts collectors found (a Keycloak export, AWS IAM users), beside declared ones."""
     discovered_datastores: tuple[Datastore, ...] = ()
     """Data stores collectors found (e.g. in a cloud account), beside declared ones."""
+    cloud_collections: tuple[CloudCollection, ...] = ()
+    """How each cloud service went; the runner reports those not fully read (`aws` collector)."""
 
     @property
     def policy(self) -> Policy:
@@ -74,8 +82,16 @@ class CheckContext:
 
     @cached_property
     def identity(self) -> tuple[IdentityProvider, ...]:
-        """Declared and discovered identity providers (empty when none)."""
-        return (self.estate.identity or ()) + self.discovered_identity
+        """Declared and discovered identity providers (empty when none).
+
+        A discovered provider with a declared provider's id (a `keycloak_export` entry whose
+        facts a collector read from the export) takes the declared one's place, so each
+        provider is judged once.
+        """
+        found = {p.id: p for p in self.discovered_identity}
+        declared = tuple(found.get(p.id, p) for p in self.estate.identity or ())
+        ids = {p.id for p in declared}
+        return declared + tuple(p for p in self.discovered_identity if p.id not in ids)
 
     @cached_property
     def datastores(self) -> tuple[Datastore, ...]:

@@ -102,3 +102,72 @@ class SshdConfig:
     """Effective global settings by lower-case keyword (first occurrence wins, as in sshd)."""
     match_overrides: tuple[tuple[str, str, str, int], ...] = ()
     """(match criteria, keyword, value, line) for settings inside Match blocks."""
+
+
+@dataclass(frozen=True, slots=True)
+class ProbeResult:
+    """What a live probe of one data store's declared endpoint concluded (`--probe` only).
+
+    Only conclusions are kept: never a response body, banner, server version, index or database
+    name, or server message, so nothing the store said can reach a report.
+    """
+
+    datastore_id: str
+    """Estate id of the probed store."""
+    endpoint_kind: str
+    """`tcp` (a database wire protocol or a plain connect) or `http`."""
+    protocol: str
+    """Probe spoken: `redis`, `postgresql`, `mysql`, `http`, `https`, or `tcp` (connect only)."""
+    reachable: bool
+    """Whether the endpoint accepted a connection from the audit host."""
+    reason: str | None = None
+    """Why the probe reached no (full) conclusion: not reachable (`refused`, `timeout`, `dns`,
+    `unreachable`, `invalid_endpoint`), or connected but `timeout`, `no_answer` (closed or not the
+    expected protocol), `server_error` (the server answered with an error before any conclusion),
+    `tls_error` (TLS handshake or certificate verification failed), `unexpected_status` (HTTP
+    status other than 2xx/401/403); None when the probe concluded."""
+    anonymous_read: bool | None = None
+    """Whether the store served a read (or a session) without credentials; None if not tested."""
+    tls_offered: bool | None = None
+    """Whether the server offered or spoke TLS; None when the probe cannot tell."""
+    plaintext_accepted: bool | None = None
+    """Whether the server accepted a session without TLS; None when the probe cannot tell."""
+    auth_required: bool | None = None
+    """Whether the server demanded credentials before serving anything; None if not seen."""
+    public_address: bool | None = None
+    """Whether the endpoint's address is globally routable (internet-facing); None if unresolved."""
+    error: str | None = None
+    """Type of an unexpected exception that ended the probe (never its message)."""
+
+
+@dataclass(frozen=True, slots=True)
+class CloudCollection:
+    """How reading one cloud service in one account and region went.
+
+    A collector records one per service it tried, so that a service it could not read is never
+    mistaken for a service with nothing in it: the runner turns each entry that is not
+    `collected` into a finding of every check that needs one of `facets` (`skip` when access
+    was denied or only partly read, `error` when the collection failed).
+    """
+
+    provider: str
+    """`aws`."""
+    account: str
+    """Profile name (or `default`); never a key or token."""
+    region: str
+    """Region read, or `global` for global services (S3 listing, IAM)."""
+    service: str
+    """`rds`, `s3`, `dynamodb`, `backup`, `iam`."""
+    status: str
+    """`collected`, `partial` (some per-resource calls denied), `denied` or `failed`."""
+    facets: frozenset[str]
+    """Facets the service feeds (`datastores`; `identity` and `accounts` for IAM)."""
+    reason: str | None = None
+    """Error code and operation (`AccessDenied on DescribeDBInstances`) or exception type."""
+    location: tuple[str, int] | None = None
+    """Estate file and line of the cloud entry, for findings."""
+
+    @property
+    def resource_id(self) -> str:
+        """`aws:<account>:<region>:<service>`, the id of the finding about this service."""
+        return f"{self.provider}:{self.account}:{self.region}:{self.service}"

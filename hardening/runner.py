@@ -22,6 +22,7 @@ from hardening.context import CheckContext
 from hardening.estate import Estate
 from hardening.model import (
     CheckOutcome,
+    CheckSpec,
     EstateInfo,
     Finding,
     OutcomeState,
@@ -129,9 +130,10 @@ def _run_one(check: Check, ctx: CheckContext, *, debug: bool) -> tuple[list[Find
         missing = ctx.missing(facet)
         if missing is not None:
             finding = _engine_finding(spec.id, Status.SKIP, Severity.INFO, facet, missing)
-            return [finding], CheckOutcome(spec.id, OutcomeState.SKIPPED, elapsed(), missing)
+            gaps = _collection_gaps(spec, ctx)
+            return [finding, *gaps], CheckOutcome(spec.id, OutcomeState.SKIPPED, elapsed(), missing)
 
-    findings: list[Finding] = []
+    findings: list[Finding] = _collection_gaps(spec, ctx)
     try:
         for finding in check.evaluate(ctx):
             findings.append(finding)
@@ -152,6 +154,33 @@ def _run_one(check: Check, ctx: CheckContext, *, debug: bool) -> tuple[list[Find
         )
         return findings, CheckOutcome(spec.id, OutcomeState.ERRORED, elapsed(), reason)
     return findings, CheckOutcome(spec.id, OutcomeState.COMPLETED, elapsed())
+
+
+def _collection_gaps(spec: CheckSpec, ctx: CheckContext) -> list[Finding]:
+    """One finding per cloud service this check would have judged but that was not fully read.
+
+    Denied or partly read services are `skip` (the check cannot judge what it cannot see);
+    a failed collection is `error`, so the run counts as incomplete. Never a pass.
+    """
+    out = []
+    for c in ctx.cloud_collections:
+        if c.status == "collected" or not c.facets & spec.needs:
+            continue
+        failed = c.status == "failed"
+        what = {"denied": "access was denied", "partial": "it was only partly read"}
+        file, line = c.location or (None, None)
+        out.append(
+            Finding(
+                check_id=spec.id,
+                status=Status.ERROR if failed else Status.SKIP,
+                severity=spec.severity if failed else Severity.INFO,
+                resource=ResourceRef("cloud_service", c.resource_id, file, line),
+                detail=f"{c.service} in {c.region} ({c.provider} account {c.account}) was not "
+                f"judged: {what.get(c.status, 'collection failed')} ({c.reason})",
+                evidence={"service": c.service, "region": c.region, "status": c.status},
+            )
+        )
+    return out
 
 
 def _engine_finding(

@@ -16,6 +16,7 @@ from hardening.check import (
     register,
 )
 from hardening.estate import Classification, Datastore, judged_classification
+from hardening.facets import ProbeResult
 from hardening.model import Scalar
 
 #: Severity of an exposed store by classification (public stores pass: exposure is by design).
@@ -82,6 +83,9 @@ class InternetExposed(Check):
     publishing them is their purpose. Severity scales with the data: restricted is critical,
     confidential high, internal medium; a store without a classification is treated as confidential.
     A contradictory declaration (exposed in one field, internal in the other) fails and says so.
+    With `--probe`, a store whose endpoint is a globally routable address and accepted a connection
+    from the audit host fails whatever its declaration ("confirmed by probe"); reaching it on a
+    private address proves nothing about the internet and changes nothing.
 
     Why is this bad
     A database listener on the internet is found by mass scanners within hours and is then exposed
@@ -135,15 +139,24 @@ class InternetExposed(Check):
     )
 
     def evaluate(self, ctx: CheckContext) -> Iterator[Finding]:
+        probes = ctx.probes or {}
         for store in ctx.datastores:
-            yield self._judge(store)
+            yield self._judge(store, probes.get(store.id))
 
-    def _judge(self, store: Datastore) -> Finding:
+    def _judge(self, store: Datastore, probe: ProbeResult | None = None) -> Finding:
         evidence: dict[str, Scalar] = {
             "classification": store.classification,
             "internet_exposed": store.internet_exposed,
             "zone": store.zone,
         }
+        # A globally routable address that answered the audit host: the listener faces the
+        # internet unless a firewall admits only us, which the engineer can then show.
+        probed_public = bool(
+            probe and probe.reachable and probe.public_address and probe.error is None
+        )
+        if probe is not None:
+            evidence["probe_reachable"] = probe.reachable
+            evidence["probe_public_address"] = probe.public_address
         exposed = store.internet_exposed is True or store.zone == "internet"
         declared_internal = store.internet_exposed is False or store.zone in _INTERNAL_ZONES
         if store.classification == "public":
@@ -154,12 +167,20 @@ class InternetExposed(Check):
                 "(whether it can be written anonymously is not judged here)",
                 evidence=evidence,
             )
-        if exposed:
+        if exposed or probed_public:
             classification, note = judged_classification(store)
+            if not exposed:
+                declared = f"declared {_fields(store)}" if declared_internal else "not declared"
+                what = (
+                    f"exposure {declared}, but its endpoint is a globally routable address that "
+                    "accepted a connection from the audit host (confirmed by probe)"
+                )
+            else:
+                confirmed = "; confirmed by probe" if probed_public else ""
+                what = f"declared reachable from the internet ({_fields(store)}){confirmed}"
             return self.failed(
                 ref(store),
-                f"declared reachable from the internet ({_fields(store)}) while holding "
-                f"{classification} data{note}{_contradiction(store)}",
+                f"{what} while holding {classification} data{note}{_contradiction(store)}",
                 severity=_SEVERITY[classification],
                 remediation=_ENGINE_FIX.get(_engine(store)),
                 evidence=evidence,
@@ -167,6 +188,18 @@ class InternetExposed(Check):
         if declared_internal:
             return self.passed(
                 ref(store), f"not reachable from the internet ({_fields(store)})", evidence=evidence
+            )
+        if probe is not None:
+            seen = (
+                "the probe reached it on a private address from the audit host"
+                if probe.reachable
+                else "the probe could not reach it from the audit host"
+            )
+            return self.skipped(
+                ref(store),
+                f"exposure not declared (set internet_exposed and zone); {seen}, which does "
+                "not tell whether the internet can",
+                evidence=evidence,
             )
         return self.skipped(
             ref(store),

@@ -16,6 +16,7 @@ from hardening.check import (
     register,
 )
 from hardening.estate import Classification, Datastore, judged_classification
+from hardening.facets import ProbeResult
 from hardening.model import Scalar
 
 #: Credentials and queries cross the wire in every case, so even public data floors at medium.
@@ -94,6 +95,13 @@ class TlsNotRequired(Check):
     for internal and public data, since credentials and queries cross the wire either way; it is
     raised one level when the store is declared reachable from the internet.
 
+    With `--probe`, what the server does overrides what is declared when it proves clients can
+    connect in clear: a PostgreSQL or Redis store that accepts a TLS-less session from the audit
+    host, an `http://` store that answers, or a PostgreSQL/MySQL server that does not offer TLS at
+    all fails whatever its declaration says ("confirmed by probe"). A probe that was refused
+    without TLS only confirms a `required` declaration; it never turns `off` into a pass, because
+    the probe tried one user name and pg_hba may still admit others without TLS.
+
     Why is this bad
     Whoever can see the traffic (a compromised host on the same network, a mirrored switch port, a
     cloud peering link) reads the data, and for engines that send passwords or tokens in the clear
@@ -142,6 +150,7 @@ class TlsNotRequired(Check):
     )
 
     def evaluate(self, ctx: CheckContext) -> Iterator[Finding]:
+        probes = ctx.probes or {}
         for store in ctx.datastores:
             mode = store.encryption.in_transit
             evidence: dict[str, Scalar] = {
@@ -149,37 +158,80 @@ class TlsNotRequired(Check):
                 "engine": store.engine,
                 "in_transit": mode,
             }
+            probe = probes.get(store.id)
+            if probe is not None and probe.reachable and probe.error is None:
+                evidence["probe_plaintext_accepted"] = probe.plaintext_accepted
+                evidence["probe_tls_offered"] = probe.tls_offered
+                if probe.plaintext_accepted is True or probe.tls_offered is False:
+                    yield self._fail(store, mode, evidence, _probed_clear(probe, mode))
+                    continue
+            else:
+                probe = None
             if mode is None:
                 yield self.skipped(
                     ref(store),
                     "transport encryption not declared; declare encryption.in_transit "
-                    "(required | optional | off)",
+                    f"(required | optional | off){_probe_note(probe)}",
                     evidence=evidence,
                 )
             elif mode == "required":
-                yield self.passed(ref(store), "TLS is required for every client", evidence=evidence)
+                yield self.passed(
+                    ref(store),
+                    f"TLS is required for every client{_probe_note(probe)}",
+                    evidence=evidence,
+                )
             else:
-                yield self._fail(store, mode, evidence)
+                yield self._fail(store, mode, evidence, _probe_note(probe))
 
-    def _fail(self, store: Datastore, mode: str, evidence: dict[str, Scalar]) -> Finding:
+    def _fail(
+        self, store: Datastore, mode: str | None, evidence: dict[str, Scalar], probed: str = ""
+    ) -> Finding:
         classification, note = judged_classification(store)
         severity = _SEVERITY[classification]
-        what = (
-            "TLS is off: every client connects in clear"
-            if mode == "off"
-            else "TLS is optional: clients may still connect in clear"
-        )
+        if mode == "off":
+            what = "TLS is off: every client connects in clear"
+        elif mode == "optional":
+            what = "TLS is optional: clients may still connect in clear"
+        elif mode == "required":
+            what = "TLS is declared required"
+        else:
+            what = "transport encryption is not declared"
         exposure = ""
         if store.internet_exposed is True or store.zone == "internet":
             severity = _RAISED.get(severity, severity)
             exposure = "; raised because the store is reachable from the internet"
         return self.failed(
             ref(store),
-            f"{what}; it holds {classification} data{note}{exposure}",
+            f"{what}{probed}; it holds {classification} data{note}{exposure}",
             severity=severity,
             remediation=_remediation(store),
             evidence=evidence,
         )
+
+
+def _probed_clear(probe: ProbeResult, mode: str | None) -> str:
+    """What the probe saw that proves clients can connect in clear, for the finding's detail."""
+    but = ", but" if mode == "required" else ";"
+    if probe.plaintext_accepted is True:
+        return (
+            f"{but} the server accepted a TLS-less session from the audit host (confirmed by probe)"
+        )
+    return (
+        f"{but} the server does not offer TLS at all, so every client connects in clear "
+        "(confirmed by probe)"
+    )
+
+
+def _probe_note(probe: ProbeResult | None) -> str:
+    """A probe result that agrees with, or cannot overturn, the declaration."""
+    if probe is None:
+        return ""
+    if probe.plaintext_accepted is False:
+        # pg_hba refused the probe's user without TLS; other users may still have `host` lines.
+        return "; the probe's TLS-less session was refused by the server"
+    if probe.tls_offered is True:
+        return "; the server offers TLS (probe; whether it is required cannot be seen before login)"
+    return ""
 
 
 def _remediation(store: Datastore) -> str | None:

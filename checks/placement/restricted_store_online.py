@@ -16,10 +16,21 @@ from hardening.check import (
     register,
 )
 from hardening.estate import Datastore
+from hardening.facets import ProbeResult
 from hardening.model import Scalar
 
 #: Zones where a restricted store is out of reach of users and the internet.
 _CONTAINED: Final = frozenset({"offline", "isolated", "app_tier"})
+
+#: Zones from which the audit host (not the store's application) must not reach the store.
+_SEALED: Final = frozenset({"offline", "isolated"})
+
+_SEALED_FIX: Final = (
+    "Find the path the audit host used (routes, firewall rules, security groups, a forgotten "
+    "listener or port forward) and close it; an offline store should have no network "
+    "interface at all, an isolated one should admit only its application tier. Then correct "
+    "the declared zone if the store is in fact online."
+)
 
 _INTERNET_FIX: Final = (
     "Cut the internet path first (remove the public IP, port forward or 0.0.0.0/0 rule; for "
@@ -43,7 +54,9 @@ class RestrictedStoreOnline(Check):
     zone is `corporate` or `internet` or the store is declared `internet_exposed: true` whatever its
     zone. A restricted store without a declared zone is skipped with a request to declare one.
     Stores with another or no classification are not examined. Severity is high, critical when the
-    store is reachable from the internet.
+    store is reachable from the internet. With `--probe`, a store declared `offline` or `isolated`
+    that accepts a connection from the audit host fails ("reachable from the audit host"; critical
+    on a globally routable address), and one the probe cannot reach passes with that confirmation.
 
     Why is this bad
     Restricted data (card numbers, identity documents, credentials, core banking records) should be
@@ -97,16 +110,30 @@ class RestrictedStoreOnline(Check):
     )
 
     def evaluate(self, ctx: CheckContext) -> Iterator[Finding]:
+        probes = ctx.probes or {}
         for store in ctx.datastores:
             if store.classification == "restricted":
-                yield self._judge(store)
+                yield self._judge(store, probes.get(store.id))
 
-    def _judge(self, store: Datastore) -> Finding:
+    def _judge(self, store: Datastore, probe: ProbeResult | None = None) -> Finding:
         evidence: dict[str, Scalar] = {
             "zone": store.zone,
             "internet_exposed": store.internet_exposed,
             "hosting": store.hosting,
         }
+        if probe is not None and probe.error is None:
+            evidence["probe_reachable"] = probe.reachable
+            evidence["probe_reason"] = probe.reason
+            if probe.reachable and store.zone in _SEALED:
+                return self.failed(
+                    ref(store),
+                    f"declared zone: {store.zone}, but it is reachable from the audit host "
+                    "(it accepted a connection from a live probe), so it is not offline or "
+                    "isolated",
+                    severity=Severity.CRITICAL if probe.public_address else None,
+                    remediation=_SEALED_FIX,
+                    evidence=evidence,
+                )
         if store.internet_exposed is True or store.zone == "internet":
             declared = "internet_exposed: true" if store.internet_exposed else "zone: internet"
             return self.failed(
@@ -126,10 +153,23 @@ class RestrictedStoreOnline(Check):
             )
         if store.zone in _CONTAINED:
             return self.passed(
-                ref(store), f"restricted data is contained (zone: {store.zone})", evidence=evidence
+                ref(store),
+                f"restricted data is contained (zone: {store.zone}){_probe_note(probe)}",
+                evidence=evidence,
             )
         return self.skipped(
             ref(store),
             "network zone not declared; declare zone: offline|isolated|app_tier|corporate|internet",
             evidence=evidence,
         )
+
+
+def _probe_note(probe: ProbeResult | None) -> str:
+    if probe is None or probe.error is not None:
+        return ""
+    if not probe.reachable:
+        return f"; confirmed by probe: not reachable from the audit host ({probe.reason})"
+    return (
+        "; it answered a probe from the audit host, which is expected only if the audit host "
+        "sits in its application tier"
+    )

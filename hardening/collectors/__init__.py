@@ -12,11 +12,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Collection
 from datetime import date
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from hardening.context import CheckContext
 from hardening.estate import CredentialStore, Estate, TotpStore
 from hardening.facets import CredentialStoreScan, TotpStoreScan
+
+if TYPE_CHECKING:
+    from hardening.collectors.keycloak import KeycloakRealm
 
 log = logging.getLogger(__name__)
 
@@ -53,15 +56,48 @@ def build_context(
 
         hosts = [h for h in estate.hosts if h.sshd_config is not None]
         sshd = guarded("sshd", lambda: tuple(read_sshd_config(h) for h in hosts))
+    probes = None
+    if probe and ("probes" in facets or "datastores" in facets) and estate.datastores:
+        from hardening.collectors.probes import probe_datastores
+
+        stores = estate.datastores
+        probes = guarded("probes", lambda: probe_datastores(stores))
+    realms = _keycloak_realms(estate, facets)
+    if realms and "credential_stores" in facets:
+        credential_scans = (credential_scans or ()) + tuple(r.scan for r in realms)
+    aws = None
+    if estate.cloud and {"datastores", "accounts", "identity"} & set(facets):
+        from hardening.collectors.aws import collect_aws
+
+        aws = collect_aws(estate.cloud)  # never raises: failures are in aws.collections
     return CheckContext(
         estate=estate,
         today=today,
         credential_scans=credential_scans,
         totp_scans=totp_scans,
         sshd=sshd,
-        probes=None,
+        probes=probes,
         facet_errors=errors,
+        discovered_identity=tuple(r.provider for r in realms) + (aws.identity if aws else ()),
+        discovered_accounts=tuple(a for r in realms for a in r.accounts)
+        + (aws.accounts if aws else ()),
+        discovered_datastores=aws.datastores if aws else (),
+        cloud_collections=aws.collections if aws else (),
     )
+
+
+def _keycloak_realms(estate: Estate, facets: Collection[str]) -> list[KeycloakRealm]:
+    """Read each `keycloak_export` identity provider's realm file (once, when needed).
+
+    A malformed export raises `EstateError` (file and line, exit code 2) like any other bad
+    file the estate refers to.
+    """
+    exports = [p for p in estate.identity or () if p.kind == "keycloak_export"]
+    if not exports or not {"identity", "accounts", "credential_stores"} & set(facets):
+        return []
+    from hardening.collectors.keycloak import read_realm_export
+
+    return [read_realm_export(p, estate.path.parent) for p in exports]
 
 
 def _unreadable_reason(store_id: str, exc: Exception) -> str:

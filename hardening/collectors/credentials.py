@@ -22,10 +22,11 @@ Formats
     = 1` with `changed` left None (the stored password is still the old one).
     `htpasswd`: `user:hash` lines as Apache reads them (`#` comments and blank lines skipped,
     the hash ends at the next `:`).
-    `sql`: SQLite only for now (`sqlite:////absolute/path.db`), opened read-only. A NULL hash is
+    `sql`: SQLite (`sqlite:////absolute/path.db`), opened read-only, and PostgreSQL
+    (`postgresql://...`, the [postgres] extra; see `hardening.collectors.postgres`). A NULL hash is
     `empty`; a BLOB that is not text is read as a raw digest (hex-encoded before classifying);
-    `changed_column` may hold ISO dates or datetimes, or Unix epoch seconds (values above
-    10^11 are read as milliseconds).
+    `changed_column` may hold ISO dates or datetimes (text or native date/timestamp
+    columns), or Unix epoch seconds (values above 10^11 are read as milliseconds).
 """
 
 from __future__ import annotations
@@ -239,14 +240,14 @@ def _scan_sql(store: CredentialStore) -> CredentialStoreScan:
         return _unusable(store, "no dsn declared")
     engine = dsn_engine(store.dsn)
     if engine in POSTGRES_SCHEMES:
-        return _unusable(
-            store,
-            "store kind sql with this database engine needs the [postgres] extra "
-            "(not yet supported)",
-        )
+        from hardening.collectors.postgres import scan_credentials
+
+        return scan_credentials(store)
     if engine != "sqlite":
         return _unusable(
-            store, "store kind sql with this database engine is not supported (SQLite only)"
+            store,
+            "store kind sql with this database engine is not supported "
+            "(SQLite and PostgreSQL only)",
         )
     path = sqlite_path(store.dsn, store.location.file)
     if path is None:
@@ -348,6 +349,10 @@ def _changed_date(value: object) -> date | None:
         value = value.decode("ascii")
     if isinstance(value, bool):
         raise TypeError("a boolean is not a date")
+    if isinstance(value, datetime):  # PostgreSQL timestamp / timestamptz columns
+        return (value.astimezone(UTC) if value.tzinfo is not None else value).date()
+    if isinstance(value, date):
+        return value
     if isinstance(value, str):
         text = value.strip()
         if not text:

@@ -19,6 +19,7 @@ from typing import Final
 from hardening.collectors.credentials import group_key
 from hardening.collectors.sqlsource import (
     IDENT_RE,
+    POSTGRES_SCHEMES,
     StoreReadError,
     dsn_engine,
     open_readonly,
@@ -101,8 +102,12 @@ def _scan_csv(store: TotpStore) -> TotpStoreScan:
 
 
 def _scan_sql(store: TotpStore) -> TotpStoreScan:
+    if store.dsn and dsn_engine(store.dsn) in POSTGRES_SCHEMES:
+        from hardening.collectors.postgres import scan_totp
+
+        return scan_totp(store)
     if not store.dsn or dsn_engine(store.dsn) != "sqlite":
-        why = "only SQLite TOTP stores can be read so far (the [postgres] extra comes later)"
+        why = "only SQLite and PostgreSQL TOTP stores can be read"
         return TotpStoreScan(store.id, (), (f"store {store.id}: {why}",))
     path = sqlite_path(store.dsn, store.location.file)
     table, id_col, secret_col = store.table, store.id_column, store.secret_column

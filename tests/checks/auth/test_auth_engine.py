@@ -54,7 +54,7 @@ PROVIDERS = (
     ),
     IdentityProvider(
         id="partner-idp",
-        kind="keycloak_export",
+        kind="inline",
         location=Location("estate.yaml", 20),
         # Paths may carry secrets (DESIGN §4): nothing of it may reach a finding.
         path=Path(f"exports/{CANARY}/realm.json"),
