@@ -302,6 +302,7 @@ def test_broken_estate_leaves_the_store_untouched(tmp_path: Path, _isolated_stor
 
 
 CANARY = "CANARY-9f3b2e-hunter2"
+SEED = "KRUGS4ZANFZSAYLOEBQWK43UMVZCAY3BNZQXE6JA"  # a valid 200-bit TOTP seed, as a canary
 
 
 def test_secret_canaries_never_reach_any_output(
@@ -315,6 +316,8 @@ def test_secret_canaries_never_reach_any_output(
     con.execute("CREATE TABLE users (u TEXT, h TEXT)")
     con.execute("INSERT INTO users VALUES ('alice', ?)", (f"plain-{CANARY}",))
     con.execute("INSERT INTO users VALUES ('bob', ?)", (md5_crypt.hash(CANARY),))
+    con.execute("CREATE TABLE otp (u TEXT, s TEXT)")
+    con.executemany("INSERT INTO otp VALUES (?, ?)", [("alice", SEED), ("bob", SEED)])
     con.commit()
     con.close()
     hashed = md5_crypt.hash("another-" + CANARY)
@@ -328,10 +331,16 @@ def test_secret_canaries_never_reach_any_output(
           - {{id: app, kind: sql, dsn: "sqlite:///{db.name}", table: users, id_column: u, hash_column: h}}
           - {{id: pg, kind: sql, dsn: "postgresql://app:{CANARY}@127.0.0.1:1/db", table: users, id_column: u, hash_column: h}}
           - {{id: host, kind: shadow, path: shadow}}
+        totp_stores:
+          - {{id: otp, kind: sql, dsn: "sqlite:///{db.name}", table: otp, id_column: u, secret_column: s}}
         """)
     )
     out = tmp_path / "out"
-    main(["scan", str(estate), "--format", "json", "--format", "terminal", "-o", str(out), "-v"])
+    from hardening import reports
+
+    every_format = [arg for name in reports.available() for arg in ("--format", name)]
+    main(["scan", str(estate), *every_format, "-o", str(out), "-v"])
+    assert len(list(out.iterdir())) == len(reports.available())
     main(["scan", str(estate), "--no-progress"])
     main(["runs"])
     main(["report", "latest", "--format", "json"])
@@ -339,8 +348,10 @@ def test_secret_canaries_never_reach_any_output(
     written = "".join(p.read_text() for p in out.iterdir())
     stored = Path(os.environ["HARDENING_STORE"]).read_bytes()
     for text in (printed, written):
-        assert CANARY not in text and hashed not in text
-    assert CANARY.encode() not in stored and hashed.encode() not in stored
+        assert CANARY not in text and hashed not in text and SEED not in text
+    for secret in (CANARY, hashed, SEED):
+        assert secret.encode() not in stored
+    assert "auth.totp_secret_shared" in written  # the seed was read and judged
 
 
 def test_sigkill_during_the_store_write_leaves_earlier_runs_loadable(tmp_path: Path) -> None:
