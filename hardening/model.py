@@ -157,6 +157,8 @@ class CheckSpec:
     """Customer-safe area label; None means this check never contributes to public output."""
     needs: frozenset[str] = frozenset()
     """Facets of the check context that must be present, else the check is skipped."""
+    uses: frozenset[str] = frozenset()
+    """Facets the check reads when present; unlike `needs`, their absence skips nothing."""
 
     @property
     def domain(self) -> str:

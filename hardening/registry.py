@@ -152,7 +152,7 @@ def _validate(cls: type) -> str | None:
         return f"{spec.id}: spec field 'remediation' is missing or empty"
     if not isinstance(spec.severity, Severity):
         return f"{spec.id}: severity must be a hardening.Severity"
-    unknown = sorted(set(spec.needs) - set(FACETS))
+    unknown = sorted((set(spec.needs) | set(spec.uses)) - set(FACETS))
     if unknown:
         return f"{spec.id}: needs unknown facet(s) {', '.join(unknown)}"
     return None

@@ -83,7 +83,11 @@ def run_checks(
     options = options or RunOptions()
     started = datetime.now(UTC)
     selected = registry.select(options.include, options.exclude)
-    needed = {facet for cid in selected for facet in registry.checks[cid].spec.needs}
+    needed = {
+        facet
+        for cid in selected
+        for facet in registry.checks[cid].spec.needs | registry.checks[cid].spec.uses
+    }
     today = options.today or started.date()
     ctx = build_context(estate, needed, today, probe=options.probe)
 

@@ -3,18 +3,25 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date
 
 from hardening.check import Check, CheckContext, ref, register
-from hardening.model import CheckSpec, Finding, Remediation, Scalar, Severity
+from hardening.facets import CredentialStoreScan
+from hardening.model import CheckSpec, Finding, Remediation, ResourceRef, Scalar, Severity
 
 from .mfa_not_enforced import privileged_roles
+
+#: Stores whose accounts are also collected as accounts (with their change dates): judged there.
+_ACCOUNT_BACKED = frozenset({"keycloak_export"})
 
 
 @register
 class CredentialNotResetSinceIncident(Check):
     """What it does
     Compares the `password_changed` date of every enabled account with the date the incident
-    was discovered (`organisation.incident.discovered`). It fails the account when the password
+    was discovered (`organisation.incident.discovered`), and does the same, one finding per
+    store, for credential stores that record a change date (`changed_column` in SQL tables, the
+    last-change field of a shadow file). It fails the account when the password
     was last changed before that date and passes it when the change was on or after it; a pass
     notes when the change still came before the incident was contained. An account with no
     change date recorded is skipped, never passed: an unknown date proves nothing. A failing
@@ -73,14 +80,74 @@ class CredentialNotResetSinceIncident(Check):
         ),
         # Never public: "being strengthened" would tell the attacker leaked passwords still work.
         public_title=None,
-        needs=frozenset({"accounts", "incident"}),
+        needs=frozenset({"incident"}),
+        uses=frozenset({"accounts", "credential_stores"}),
     )
 
     def evaluate(self, ctx: CheckContext) -> Iterator[Finding]:
         incident = ctx.incident
         if incident is None or incident.discovered is None:
             return  # the runner skips the check before this point
-        discovered, contained = incident.discovered, incident.contained
+        scans = [s for s in ctx.credential_scans or () if s.kind not in _ACCOUNT_BACKED]
+        if not ctx.accounts and not scans:
+            yield self.skipped(
+                ResourceRef("estate", "accounts"),
+                "the estate declares no accounts and no credential store records change dates",
+            )
+            return
+        yield from self._accounts(ctx, incident.discovered, incident.contained)
+        stores = {s.id: s for s in ctx.estate.credential_stores or ()}
+        for scan in scans:
+            store = stores.get(scan.store_id)
+            where = ref(store) if store else ResourceRef("credential_store", scan.store_id)
+            yield self._store(scan, where, incident.discovered)
+
+    def _store(self, scan: CredentialStoreScan, where: ResourceRef, discovered: date) -> Finding:
+        """One finding per credential store, from the change dates the store itself records."""
+        if scan.unreadable is not None:
+            return self.errored(where, f"Not judged: {scan.unreadable}.")
+        live = [r for r in scan.records if r.scheme not in ("locked", "empty")]
+        dated = [r for r in live if r.changed is not None]
+        stale = [r for r in dated if r.changed is not None and r.changed < discovered]
+        evidence: dict[str, Scalar] = {
+            "incident_discovered": discovered.isoformat(),
+            "accounts": len(live),
+            "with_change_date": len(dated),
+            "not_reset": len(stale),
+            "sample": ";".join(r.account_id for r in stale[:5]),
+        }
+        if not dated:
+            return self.skipped(
+                where,
+                "the store records no password change dates (declare changed_column), so "
+                "resets since the incident cannot be shown",
+                evidence=evidence,
+            )
+        unknown = len(live) - len(dated)
+        tail = f"; {unknown:,} more have no change date" if unknown else ""
+        if stale:
+            return self.failed(
+                where,
+                f"{len(stale):,} of {len(live):,} stored passwords were last changed before the "
+                f"incident was discovered on {discovered.isoformat()}{tail}",
+                evidence=evidence,
+            )
+        if unknown:
+            return self.skipped(
+                where,
+                f"all {len(dated):,} dated passwords changed since the incident, but "
+                f"{unknown:,} have no change date",
+                evidence=evidence,
+            )
+        return self.passed(
+            where,
+            f"all {len(dated):,} stored passwords changed on or after {discovered.isoformat()}",
+            evidence=evidence,
+        )
+
+    def _accounts(
+        self, ctx: CheckContext, discovered: date, contained: date | None
+    ) -> Iterator[Finding]:
         for account in ctx.accounts:
             if not account.enabled:
                 continue
