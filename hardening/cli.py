@@ -15,7 +15,7 @@ from importlib.resources import as_file, files
 from pathlib import Path
 from typing import Any, TextIO
 
-from hardening import __version__, notify, reports
+from hardening import __version__, notify, publiccli, reports
 from hardening.errors import HardeningError, InputError, UsageError
 from hardening.estate import Estate, load_estate
 from hardening.model import RunResult, Severity
@@ -109,6 +109,7 @@ def _parser() -> argparse.ArgumentParser:
     _store_options(report, allow_none=False)
     report.set_defaults(handler=_cmd_report)
     notify.add_parser(sub, common)
+    publiccli.add_parsers(sub, common)
     return p
 
 

@@ -1,0 +1,585 @@
+"""The disclosure lint: attacker-useful detail in text meant for customers and the press.
+
+After a breach every specific helps the attacker: addresses and hostnames, product versions,
+ports, exact counts, the hours systems were exposed, which controls are still weak. `lint`
+scans public text (our renders and the organisation's own wording) and returns one `Hit` per
+finding, naming the rule and the span, so the CLI can block publication.
+
+Rules (ids are stable; `--allow RULE` names them): `ip-address`, `internal-domain`, `hostname`,
+`url`, `product-version`, `product-name`, `cve`, `port`, `count`, `exposure-date`, `file-path`,
+`identifier`, `resource-id`, `residual-weakness` and `technical-detail`. The rules are
+deliberately a little eager: a false alarm costs a reviewer a minute, a leaked hostname cannot
+be recalled.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from html.parser import HTMLParser
+
+__all__ = ["RULES", "Hit", "LintConfig", "html_text", "lint", "lint_html"]
+
+#: Every rule id with a one-line description.
+RULES: dict[str, str] = {
+    "ip-address": "an IPv4 or IPv6 address",
+    "internal-domain": "an internal domain name (.internal, .local, .corp, .lan ...)",
+    "hostname": "a host or domain name that is not one of the organisation's public domains",
+    "url": "a link to somewhere other than the organisation's public domains",
+    "product-version": "a product name with a version number",
+    "product-name": "a named product or platform in the estate",
+    "cve": "a vulnerability identifier (CVE, GHSA)",
+    "port": "a network port number",
+    "count": "an exact count above the threshold",
+    "exposure-date": "a precise date or time of the incident or exposure",
+    "file-path": "a file or directory path",
+    "identifier": "a machine identifier (cloud resource id, ARN, UUID, key id, long hex)",
+    "resource-id": "the id of a resource from the estate",
+    "residual-weakness": "a statement that a weakness remains",
+    "technical-detail": "the name of an internal component (servers, firewall, keys, tables ...)",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """One piece of attacker-useful detail found in a text."""
+
+    rule: str
+    """Rule id, a key of `RULES`."""
+    start: int
+    """Offset of the first character of the span in the linted text."""
+    end: int
+    """Offset just past the span."""
+    text: str
+    """The flagged span itself."""
+    message: str
+    """Why it was flagged, in a few words."""
+
+    def describe(self, source: str = "") -> str:
+        """`source:start-end: rule: message: 'span'` on one line."""
+        where = f"{source}:" if source else ""
+        return f"{where}{self.start}-{self.end}: {self.rule}: {self.message}: {self.text!r}"
+
+
+@dataclass(frozen=True, slots=True)
+class LintConfig:
+    """What the organisation allows in public text."""
+
+    allow_domains: tuple[str, ...] = ()
+    """Public host names that may be named and linked to (each also with `www.`); list public
+    subdomains too: any other name under the domain may be an internal host."""
+    resource_ids: tuple[str, ...] = ()
+    """Ids of resources from the estate that must never appear."""
+    count_threshold: int = 10
+    """Largest exact number allowed (years, durations, prices and phone numbers excepted)."""
+    allow_rules: tuple[str, ...] = ()
+    """Rules whose hits are dropped (recorded by the caller with a reason)."""
+
+
+_I = re.IGNORECASE
+_MONTHS = (
+    "january|february|march|april|may|june|july|august|september|october|november|december"
+    "|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec"
+)
+_WEEKDAYS = "monday|tuesday|wednesday|thursday|friday|saturday|sunday"
+_INTERNAL_TLDS = frozenset(
+    {"internal", "local", "corp", "lan", "intranet", "localdomain", "home", "priv", "private",
+     "int", "test", "example", "invalid", "localhost", "prod", "dev", "staging"}
+)  # fmt: skip
+_FILE_EXTS = frozenset(
+    {"html", "htm", "pdf", "txt", "md", "json", "yaml", "yml", "csv", "png", "jpg", "jpeg",
+     "gif", "svg", "css", "doc", "docx", "xlsx", "pptx", "zip"}
+)  # fmt: skip
+# Products and platforms worth an attacker's search; matched case-sensitively as written.
+_PRODUCTS = (
+    "PostgreSQL|Postgres|MySQL|MariaDB|MongoDB|Redis|Elasticsearch|OpenSearch|Kibana|Cassandra"
+    "|Oracle Database|SQL Server|MSSQL|OpenSSH|OpenSSL|nginx|NGINX|Nginx|Apache|Tomcat|IIS"
+    "|Citrix|NetScaler|Fortinet|FortiGate|FortiOS|Ivanti|Pulse Secure|SonicWall|Palo Alto"
+    "|PAN-OS|Cisco ASA|VMware|ESXi|vCenter|Ubuntu|Debian|CentOS|RHEL|Red Hat|Windows Server"
+    "|Exchange|Exchange Server|Microsoft Exchange|SharePoint|Active Directory"
+    "|Entra ID|Azure AD|Okta"
+    "|GitHub|Bitbucket|Dropbox|OneDrive|Google Drive|Slack|Zoom"
+    "|Outlook Web Access|OWA"
+    "|Microsoft 365|Office 365|M365|Outlook|Keycloak|Jenkins|GitLab|Confluence|Jira|WordPress"
+    "|Drupal|Joomla|Magento|Log4j|log4j"
+    "|Struts|Spring Boot|Kubernetes|Docker|MOVEit|GoAnywhere|Zimbra|Roundcube|phpMyAdmin"
+    "|AWS|Amazon S3|S3 bucket|EC2|RDS|Azure|Google Cloud|GCP|Salesforce|Snowflake|Windows"
+    "|Linux|PHP|Java|Node\\.js|Python|OpenVPN|WireGuard|RDP|SMB|LDAP|Kerberos|bcrypt|argon2"
+    "|SSH|MD5|SHA-1|SHA1|SHA-256|PBKDF2|scrypt|TOTP|Duo|Twilio"
+)
+_VERSION = r"v?\d+(?:\.\d+)+[a-z0-9]*|v\d+[a-z0-9]*|\d+[a-z]\d*|(?:19|20)\d\d(?:\s?R2)?|\d+"
+
+_IPV4 = re.compile(r"(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?:/\d{1,2})?(?![\w.]*\d)")
+_IPV6 = re.compile(r"(?<![\w:])[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}(?:/\d{1,3})?(?![\w:])")
+_URL = re.compile(
+    r"\b(?:https?|ftp|sftp|ssh|s3|file|ldap|smb)://[^\s<>\"')\]]+|\bwww\.[^\s<>\"')\]]+", _I
+)
+_EMAIL = re.compile(r"\b[\w.+-]+@((?:[a-z0-9-]+\.)+[a-z]{2,63})\b", _I)
+_FQDN = re.compile(
+    r"(?<![\w@/.-])((?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+([a-z][a-z0-9-]{1,62}))"
+    r"(?![\w-]|\.[a-z0-9])",
+    _I,
+)
+_HOSTLIKE = re.compile(
+    r"(?<![\w.-])(?:[a-z][a-z0-9]*(?:-[a-z0-9]+)*-[a-z]*\d+[a-z0-9]*|[a-z]{2,}\d{2,})(?![\w-])"
+)
+_PRODUCT_VERSION = re.compile(
+    rf"\b(?:{_PRODUCTS})(?:[ /-]|\s+version\s+|\s+v)(?:{_VERSION})\b"
+    r"|\b[A-Za-z][\w+-]*/\d+(?:\.\d+)+[a-z0-9]*\b"
+    r"|\b[A-Z][\w+-]*\s+v?\d+\.\d+(?:\.\d+)*(?:p\d+|[a-z]\d*)?\b"
+    r"|\bversion\s+v?\d+(?:\.\d+)+\b",
+)
+_PRODUCT_NAME = re.compile(rf"(?<![\w-])(?:{_PRODUCTS})(?![\w-])")
+_CVE = re.compile(r"\b(?:CVE-\d{4}-\d{4,}|GHSA(?:-[0-9a-z]{4}){3}|CWE-\d+)\b", _I)
+_PORT = re.compile(
+    r"(?<=[A-Za-z\]]):\d{2,5}\b|(?<![\w:]):\d{2,5}\b"
+    r"|\b(?:ports?|tcp|udp)\s*(?:number\s*)?(?:no\.?\s*)?\d{1,5}(?:\s*(?:,|and|or|/)\s*\d{1,5})*\b",
+    _I,
+)
+_NUMBER = re.compile(
+    r"(?<![\w.,:/£$€-])\d{1,3}(?:,\d{3})+(?![\d,]*\.\d)(?!\w)|(?<![\w.,:/£$€-])\d+(?![\w.,:/-]*\d)(?![%\w])"
+)
+_PERCENT = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)\s?(?:%|per\s?cent\b|percent\b)", _I)
+_PHONE = re.compile(
+    r"(?:\+\d{1,3}[\s-]?)?(?:\(?\d{2,5}\)?[\s-]){1,3}\d{3,4}(?!\d)|\b\d{4}\s\d{3}\s\d{3,4}\b"
+)
+_DURATION = re.compile(
+    r"\s*(?:-|\s)?(?:full\s+|calendar\s+|working\s+|business\s+)?"
+    r"(?:months?|years?|weeks?|days?|hours?|minutes?|mins?|seconds?|hrs?)\b",
+    _I,
+)
+_COUNT_NOUNS = re.compile(
+    r"\s+(?:(?!(?:our|the|we|and|of|in|to|your|their)\b)\w+\s+)?(?:customers?|accounts?|records?|people|members?|users?|clients?|"
+    r"patients?|staff|employees?|passwords?|cards?|rows?|files?|systems?|servers?|devices?)\b",
+    _I,
+)
+_FULL_DATE = re.compile(
+    rf"\b\d{{1,2}}(?:st|nd|rd|th)?(?:\s+of)?\s+(?:{_MONTHS})\b\.?(?:,?\s+\d{{4}})?"
+    rf"|\b(?:{_MONTHS})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?\b(?:,?\s+\d{{4}})?"
+    r"|\b\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2})?Z?)?\b"
+    r"|\b\d{1,2}[/.]\d{1,2}[/.]\d{2,4}\b",
+    _I,
+)
+_TIME = re.compile(
+    r"\b\d{1,2}:\d{2}(?::\d{2})?\s*(?:[ap]\.?m\.?|utc|gmt|bst|cet)?(?![\w:])|\b\d{1,2}\s?[ap]\.?m\b\.?"
+    rf"|\b(?:on|last|that|the)\s+(?:{_WEEKDAYS})\b|\b(?:{_WEEKDAYS})\s+(?:night|evening|morning|afternoon)\b"
+    r"|\b(?:overnight|over the weekend|in the early hours|at midnight|around midnight)\b",
+    _I,
+)
+_AMOUNT = (
+    r"(?:about\s+|around\s+|nearly\s+|almost\s+|at\s+least\s+)?"
+    r"(?:\d+|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|several)\s+"
+    r"(?:days?|weeks?|hours?|months?)\b"
+)
+_EXPOSURE_SPAN = re.compile(
+    rf"\b(?:for|over)\s+{_AMOUNT}"
+    r"(?=[^.]*\b(?:undetected|unnoticed|before|access|inside|exposed|in\sour\ssystems|went)\b)"
+    r"|\b(?:undetected|unnoticed|had\saccess|exposed|in\sour\ssystems|inside\sour\snetwork)\b"
+    rf"[^.]{{0,30}}?\bfor\s+{_AMOUNT}"
+    r"|\b(?:from\s+)?(?:19|20)\d\d\s*(?:to|-|\u2013|until)\s*(?:19|20)\d\d\b"
+    r"|\b(?:had|gained|have\shad|has\shad|with)\saccess\b[^.]{0,40}?\b(?:since|from|between|until)"
+    rf"\s+(?:early\s+|mid-?|late\s+)?(?:{_MONTHS}|\d)\w*",
+    _I,
+)
+_PAST = re.compile(
+    r"\b(?:was|were|had|has been|have been|occurred|happened|took place|discovered|detected|"
+    r"noticed|identified|accessed|began|started|ended|stopped|gained|broke|stole|stolen|copied|"
+    r"downloaded|exfiltrated|exposed|compromised|contained|learned|learnt|found|became aware|"
+    r"saw|first|ago|last|lasted|continued|posted|sent|logged|on the night)\b",
+    _I,
+)
+_PATH = re.compile(
+    r"(?<![\w/.:<-])(?:~|\.{1,2})?/(?:etc|var|usr|home|opt|srv|tmp|root|mnt|data|backups?|bin|"
+    r"sbin|lib|proc|dev|run|media|Users|Volumes|private)(?:/[\w.@-]*)*"
+    r"|(?<![\w/.:<-])/[\w.@-]+(?:/[\w.@-]+)+/?"
+    r"|\b[A-Za-z]:\\[^\s\"'<>]*|\\\\[\w.$-]+\\[^\s\"'<>]*|~/[\w.@/-]+"
+)
+_IDENTIFIER = re.compile(
+    r"\barn:aws[\w-]*:[^\s\"'<>]+"
+    r"|\b(?:i|vol|sg|subnet|vpc|ami|snap|eni|igw|rtb|acl|db|lt|fs)-[0-9a-f]{8,17}\b"
+    r"|\b[A-Z]{2,10}-(?:\d{4}-)?\d{3,}\b"
+    r"|\b(?:AKIA|ASIA)[0-9A-Z]{16}\b"
+    r"|\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b"
+    r"|\b(?=[0-9a-f]*\d)(?=[0-9a-f]*[a-f])[0-9a-f]{16,}\b"
+    r"|\b(?:postgres(?:ql)?|mysql|mongodb(?:\+srv)?|redis|sqlite|mssql|oracle)(?:\+\w+)?:/{2,3}\S*",
+    _I,
+)
+# Statements that a weakness remains; each phrase is matched between word boundaries.
+_RESIDUAL_PHRASES = (
+    r"still\s+(?:not|no|un\w+|being\s+fixed|exposed|at\s+risk|open|vulnerable|without|weak"
+    r"|missing|lacks?|lacking|working\s+on|in\s+progress|pending|reachable|allow\w*|using|uses"
+    r"|use|rel(?:y|ies)\s+on|relying|has|have|stor\w+|runs?|running|need\w*|requires?)",
+    r"not\s+yet",
+    r"yet\s+to",
+    r"remain(?:ing|s)?(?!\s+(?:safe|secure|protected|open|available|committed|vigilant|alert"
+    r"|in\s+place))",
+    r"(?:are|is|were|was|am|be)\s+(?:currently\s+)?(?:unable|not\s+able)\s+to",
+    r"(?:cannot|can't|can\s+not)\s+yet",
+    r"vulnerab(?:le|ility|ilities)(?!\s+(?:customers?|people|adults?|persons?|groups?|circumstances|situations?|members?))",
+    r"exposed\s+to\s+the\s+internet",
+    r"unpatched|outdated|end[-\s]of[-\s]life|unsupported\s+software|misconfigur\w+",
+    r"unencrypted|plain\s?text|partially|backlog|weakness(?:es)?|gaps?\s+in|crack(?:ed|ing)?",
+    r"not\s+(?:fully\s+|yet\s+|currently\s+)?(?:enforced|encrypted|protected|patched|fixed"
+    r"|resolved|secured|enabled|required|hashed|covered|complete)",
+    r"outstanding\s+(?:issues?|work|items?|risks?|weakness\w*)",
+    r"work\s+in\s+progress|legacy\s+systems|some\s+(?:of\s+our\s+)?(?:older|legacy)\s+systems",
+    r"(?:has|have)\s+not\s+(?:yet\s+)?been\s+(?:fixed|addressed|resolved|enabled|enforced"
+    r"|patched|rolled\s+out|completed|replaced)",
+    r"do(?:es)?\s+not\s+(?:yet\s+)?(?:enforce|require|encrypt|support)",
+    r"not\s+(?:every|all)\s+(?:of\s+)?(?:our\s+)?(?:backups?|systems?|servers?|accounts?"
+    r"|databases?|stores?|devices?|laptops?|staff)",
+    r"(?:is|are|was|were)n't\s+(?:enforced|encrypted|required|protected)",
+    r"at\s+risk\s+until|only\s+(?:some|part|half|a\s+few|most)\s+of",
+    r"until\s+(?:we|the)\s+\w+\s+(?:is|are)\s+(?:fixed|complete|replaced)",
+    r"still\s+(?!offering|providing|helping|serving|here|available)\w+ing",
+    r"(?:working|plan(?:ning)?|aim(?:ing)?|intend(?:ing)?|expect(?:ing)?|hope|hoping)\s+to"
+    r"\s+(?:fully\s+)?(?:encrypt|fix|secure|patch|replace|upgrade|enforce|enable|roll\s+out|close"
+    r"|remove|complete|retire|migrate|extend|finish)",
+    r"in\s+the\s+process\s+of",
+    r"(?:has|have|had)\s+not\s+(?:yet\s+)?been\s+\w+ed",
+    r"(?:protected|secured)\s+only\s+by|only\s+(?:by|with)\s+(?:a\s+)?(?:single\s+)?passwords?",
+    r"legacy\s+\w+|weak\s+(?:passwords?|encryption|hashing|configuration|credentials?|settings?)",
+    r"(?:are|is|was|were|be)\s+(?:still\s+)?at\s+risk",
+    r"still\s+(?:do|does|did|can|could|is|are|has|have|had)(?:\s+not|n't)",
+    r"will\s+be\s+(?:fully\s+)?(?:enabled|encrypted|enforced|rolled\s+out|fixed|completed|extended"
+    r"|replaced|upgraded|patched|introduced|turned\s+on|required|switched\s+on)",
+    r"never\s+(?:been\s+)?(?:tested|patched|encrypted|enabled|enforced|reviewed|updated|rotated"
+    r"|changed|checked|restored)",
+    r"(?:we|our\s+[\w-]+(?:\s+[\w-]+)?|it|they|which|that|this)\s+(?:do|does|did)(?:\s+not|n't)"
+    r"\s+(?:currently\s+|yet\s+|always\s+|fully\s+)?(?:encrypt|enforce|require|cover|protect"
+    r"|support|check|monitor|log|use|patch|update|test|scan|detect|apply|block|stop|catch|prevent"
+    r"|alert|flag|notice|trigger|have\s+(?!to\b))",
+    r"(?:haven't|hasn't|hadn't|have\s+not|has\s+not|had\s+not)\s+(?:yet\s+|fully\s+)?"
+    r"(?:enabled|enforced|encrypted|patched|fixed|replaced|upgraded|completed|rolled\s+out"
+    r"|finished|tested|reviewed|applied|turned\s+on|switched\s+on|removed)",
+    r"(?:weeks|months|years)\s+behind|behind\s+on|out\s+of\s+date|overdue",
+    r"(?:could|can|might|may)\s+(?:still\s+)?be\s+(?:abused|exploited|bypassed|misused|guessed"
+    r"|cracked)",
+    r"(?:cannot|can't|could\s+not|couldn't|are\s+not\s+able\s+to)\s+(?:yet\s+)?"
+    r"(?:be\s+sure|confirm|tell|determine|say)",
+    r"bypass(?:ed|ing)?|unlimited\s+(?:\w+\s+)?attempts|no\s+(?:limit|lockout)s?\s+on",
+    r"(?:set\s+to|made|left)\s+public|publicly\s+(?:accessible|readable|available|exposed)",
+    r"(?:haven't|have\s+not|hasn't|has\s+not|didn't|did\s+not|don't|do\s+not)\s+(?:yet\s+)?"
+    r"(?:found|know|established|identified|determined)\s+(?:how|what|which|whether|where|when|the)",
+    r"finish(?:es|ed|ing)?\s+(?:rolling|encrypting|replacing|upgrading|patching|migrating|enabling"
+    r"|deploying)|complet(?:e|ing)\s+the\s+(?:rollout|roll-out|migration|upgrade)",
+    r"(?:readable|clear|plain)\s*(?:text|form)|unmasked|unhashed|unsalted|reversible|masking",
+    r"no\s+longer\s+supported|end\s+of\s+(?:life|support)|guessed|simple\s+password|easy\s+to\s+guess"
+    r"|default\s+password",
+    r"not\s+all\s+of\s+our|(?:\bnot|n't)\b[^.]{0,40}\byet",
+    r"weak\s+(?:\w+\s+)?(?:controls?|security|protections?|settings?|configuration)",
+    r"never\s+(?:been\s+)?deleted|(?:backups?|copies)\s+(?:were|was)\s+(?:deleted|lost|destroyed|wiped)",
+    r"only\s+kept|reused\s+(?:\w+\s+)?passwords?|password\s+reuse"
+    r"|shared\s+(?:a\s+|the\s+)?(?:password|account|login)s?",
+    r"without\s+(?:any\s+)?(?:restrictions?|authentication|a\s+password|passwords|encryption"
+    r"|two-factor|mfa|limits?)",
+)
+_RESIDUAL = re.compile(r"\b(?:" + "|".join(_RESIDUAL_PHRASES) + r")\b", _I)
+# Names of internal components: saying which part of the estate was involved helps the attacker.
+_TECHNICAL = re.compile(
+    r"\b(?:firewall\s*(?:rules?)?|vpn(?:\s+appliance)?|remote\s+desktop|service\s+accounts?"
+    r"|admin(?:istrator|istrative)?\s+(?:account|console|portal|panel|password|credentials|rights)s?"
+    r"|domain\s+(?:controller|admin)s?|(?:database|mail|file|web|backup|application|sftp|ftp|vpn"
+    r"|exchange|domain|jump|print)\s+servers?|the\s+(?:\w+\s+){0,2}server|servers?\s+(?:at|named|called)"
+    r"|mainframe|\w+\s+table\s+of|(?:customers?|users?|members?|accounts?)\s+table|crm|erp"
+    r"|(?:encryption|private|access|api|ssh|signing)\s+keys?|root\s+(?:account|access|password)"
+    r"|privileged\s+accounts?|storage\s+(?:bucket|account)s?|buckets?|subnets?|vlans?"
+    r"|inbound\s+traffic|open\s+ports?|file\s+shares?|shared\s+drives?|data\s+cent(?:re|er)s?"
+    r"|(?:helpdesk|help\s+desk|supplier|vendor|contractor|third-party|employee|staff)'?s?"
+    r"\s+(?:credentials|passwords?|logins?|vpn)|credentials\s+of"
+    r"|(?:our|the)\s+[\w-]+\s+database|macros?|inject\w*|payloads?|dns|dhcp|smtp"
+    r"|malicious\s+(?:macro|attachment|link|code|file|script)s?"
+    r"|servers?|admins?|logs?(?!\s+(?:in|on|out|into)\b)|logging(?!\s+(?:in|on)\b)|password\s+spraying|brute[-\s]force|credential\s+stuffing"
+    r"|sql\s+injection|cross-site\s+scripting|remote\s+code\s+execution|zero[-\s]day"
+    r"|privilege\s+escalation|lateral(?:ly)?\s+movement|moved\s+laterally|web\s*shells?"
+    r"|backdoors?|compromised\s+(?:\w+\s+)?(?:accounts?|credentials|passwords?|laptops?"
+    r"|devices?|machines?)|(?:contractor|supplier|vendor|staff|employee)\s+accounts?"
+    r"|active\s+sessions?|session\s+tokens?|admin\s+(?:network|tool|system)s?"
+    r"|entry\s+point|point\s+of\s+entry|initial\s+access|way\s+in|got\s+in\s+(?:using|through|via|by)"
+    r"|(?:clicked|opened)\s+by|anti-?virus|edr|endpoint\s+protection|security\s+software"
+    r"|ransom(?:ware)?|malware\s+(?:was\s+|is\s+)?(?:named|called|known)|(?:strain|variant)\s+of)\b",
+    _I,
+)
+_SNAKE = re.compile(r"\b[A-Za-z][A-Za-z0-9]*_[A-Za-z0-9_]+\b")
+_SENTENCE = re.compile(r"[^.!?\n]+(?:[.!?]+|$)|\n")
+
+
+def lint(text: str, config: LintConfig | None = None) -> list[Hit]:
+    """Every hit in `text`, in order of position; an overlapping lower-priority hit is dropped."""
+    cfg = config or LintConfig()
+    allowed = tuple(d.lower().strip(".") for d in cfg.allow_domains)
+    hits: list[Hit] = []
+    for rule, found in _scan(text, cfg, allowed):
+        if rule not in cfg.allow_rules:
+            hits.append(found)
+    return _dedupe(hits)
+
+
+def lint_html(page: str, config: LintConfig | None = None) -> list[Hit]:
+    """Lint the visible text and link targets of an HTML page (offsets into that text)."""
+    return lint(html_text(page), config)
+
+
+def _hit(rule: str, m: re.Match[str], message: str, group: int = 0) -> tuple[str, Hit]:
+    found = m.group(group)
+    if rule in ("url", "file-path"):
+        found = found.rstrip(".,;:!?")  # sentence punctuation after a link or path
+    start = m.start(group)
+    return rule, Hit(rule, start, start + len(found), found, message)
+
+
+def _scan(text: str, cfg: LintConfig, allowed: tuple[str, ...]) -> Iterator[tuple[str, Hit]]:
+    masked: list[tuple[int, int]] = []  # spans later rules must not re-read
+    yield from _network(text, allowed, masked)
+    yield from _technical(text, masked)
+    yield from _dates(text, masked)
+    yield from _counts(text, cfg.count_threshold, masked)
+    for rid in cfg.resource_ids:
+        if len(rid) < 3:
+            continue
+        for m in re.finditer(rf"(?<![\w-]){re.escape(rid)}(?![\w-])", text, _I):
+            yield _hit("resource-id", m, "id of a resource in the estate")
+    for m in _RESIDUAL.finditer(text):
+        yield _hit("residual-weakness", m, "says a weakness remains")
+    for m in _TECHNICAL.finditer(text):
+        if not _inside(m.span(), masked):
+            yield _hit("technical-detail", m, "names an internal component")
+    for m in _SNAKE.finditer(text):
+        if not _inside(m.span(), masked):
+            yield _hit("identifier", m, "looks like an internal name")
+
+
+def _network(
+    text: str, allowed: tuple[str, ...], masked: list[tuple[int, int]]
+) -> Iterator[tuple[str, Hit]]:
+    for m in _URL.finditer(text):
+        host = re.sub(r"^[a-z0-9+]+://|^", "", m.group(0), flags=_I).split("/")[0]
+        host = host.split("@")[-1].split(":")[0].lower()
+        masked.append(m.span())
+        if not _domain_allowed(host, allowed) or re.search(r":\d", m.group(0).split("//")[-1]):
+            yield _hit("url", m, "link outside the organisation's public domains")
+    for m in _EMAIL.finditer(text):
+        masked.append(m.span())
+        domain = m.group(1).lower()
+        if not _domain_allowed(domain, allowed):
+            rule = "internal-domain" if _is_internal(domain) else "hostname"
+            yield _hit(rule, m, "e-mail address outside the organisation's public domains", 1)
+    for m in _IPV4.finditer(text):
+        addr = m.group(0).split("/")[0]
+        if all(int(p) <= 255 for p in addr.split(".")):
+            masked.append(m.span())
+            yield _hit("ip-address", m, "IPv4 address")
+    for m in _IPV6.finditer(text):
+        try:
+            ipaddress.IPv6Address(m.group(0).split("/")[0])
+        except ValueError:
+            continue
+        masked.append(m.span())
+        yield _hit("ip-address", m, "IPv6 address")
+    for m in _FQDN.finditer(text):
+        if _inside(m.span(), masked):
+            continue
+        name, tld = m.group(1).lower(), m.group(2).lower()
+        if tld in _FILE_EXTS or tld.isdigit():
+            continue
+        masked.append(m.span())
+        if _domain_allowed(name, allowed):
+            continue
+        if _is_internal(name):
+            yield _hit("internal-domain", m, "internal domain name", 1)
+        elif not re.fullmatch(r"(?:[a-z]\.)+[a-z]{1,2}", name):  # "e.g", "i.e", "u.s"
+            yield _hit("hostname", m, "host or domain name not in the public allowlist", 1)
+    for m in _HOSTLIKE.finditer(text):
+        if not _inside(m.span(), masked) and not re.fullmatch(
+            r"covid-19|[a-z]+-\d+-[a-z]+", m.group(0)
+        ):
+            yield _hit("hostname", m, "looks like a host name")
+
+
+def _technical(text: str, masked: list[tuple[int, int]]) -> Iterator[tuple[str, Hit]]:
+    for m in _PRODUCT_VERSION.finditer(text):
+        if _inside(m.span(), masked) or _FULL_DATE.fullmatch(m.group(0)):
+            continue
+        masked.append(m.span())
+        yield _hit("product-version", m, "product with a version")
+    for m in _PRODUCT_NAME.finditer(text):
+        if not _inside(m.span(), masked):
+            yield _hit("product-name", m, "named product or platform")
+    for m in _CVE.finditer(text):
+        masked.append(m.span())
+        yield _hit("cve", m, "vulnerability identifier")
+    for m in _IDENTIFIER.finditer(text):
+        if not _inside(m.span(), masked):
+            masked.append(m.span())
+            yield _hit("identifier", m, "machine identifier")
+    for m in _PATH.finditer(text):
+        if not _inside(m.span(), masked):
+            masked.append(m.span())
+            yield _hit("file-path", m, "file or directory path")
+    for m in _PORT.finditer(text):
+        if not _inside(m.span(), masked):
+            masked.append(m.span())
+            yield _hit("port", m, "network port")
+
+
+def _dates(text: str, masked: list[tuple[int, int]]) -> Iterator[tuple[str, Hit]]:
+    for s in _SENTENCE.finditer(text):
+        sentence = s.group(0)
+        past = _PAST.search(sentence) is not None
+        future = re.search(
+            r"\b(?:will|until|by|open|opening|hours|lines|weekdays?|weekends?|daily|call\s+us|opens|available|expires?|deadline|before|each|every|"
+            r"between\s+\d{1,2}\s?[ap]m|monday\s+to|mon\s*-)\b",
+            sentence,
+            _I,
+        )
+        for pattern, what in ((_FULL_DATE, "precise date"), (_TIME, "precise time")):
+            for m in pattern.finditer(sentence):
+                span = (s.start() + m.start(), s.start() + m.end())
+                if _inside(span, masked):
+                    continue
+                masked.append(span)
+                if past or future is None:
+                    yield "exposure-date", Hit("exposure-date", *span, m.group(0), what)
+        for m in _EXPOSURE_SPAN.finditer(sentence):
+            span = (s.start() + m.start(), s.start() + m.end())
+            masked.append(span)
+            yield "exposure-date", Hit("exposure-date", *span, m.group(0), "length of exposure")
+
+
+def _counts(text: str, threshold: int, masked: list[tuple[int, int]]) -> Iterator[tuple[str, Hit]]:
+    phones = [m.span() for m in _PHONE.finditer(text) if sum(c.isdigit() for c in m.group(0)) >= 7]
+    for m in _NUMBER.finditer(text):
+        span = m.span()
+        if _inside(span, masked) or _inside(span, phones):
+            continue
+        before = text[max(0, span[0] - 12) : span[0]]
+        if re.search(r"\b(?:call|dial|ring|text|it\s+to|aged?|ages)\s+$", before, _I):
+            continue  # a short code, an age
+        if re.match(r"\s+and\s+over\b", text[span[1] :], _I):
+            continue
+        raw = m.group(0)
+        value = int(raw.replace(",", ""))
+        if value <= threshold:
+            continue
+        after = text[span[1] :]
+        before = text[max(0, span[0] - 12) : span[0]]
+        if "," not in raw and 1900 <= value <= 2099 and not _COUNT_NOUNS.match(after):
+            continue  # a year
+        if _DURATION.match(after) and not re.search(r"\b(?:for|over)\s+$", before, _I):
+            continue  # "within 72 hours", "12 months of free monitoring"
+        if _DURATION.match(after) and not _EXPOSURE_WORDS.search(_sentence_at(text, span[0])):
+            continue
+        if re.search(r"(?:[£$€]|\b(?:gbp|usd|eur))\s*$", before, _I) or re.match(
+            r"\s*/\s*7\b", after
+        ):
+            continue
+        if re.match(r"(?:st|nd|rd|th)\b", after):
+            continue
+        yield "count", Hit("count", *span, raw, f"exact count above {threshold}")
+    for m in _VOLUME.finditer(text):
+        if not _inside(m.span(), masked):
+            yield "count", Hit("count", *m.span(), m.group(0), "exact amount of data or proportion")
+    for m in _PERCENT.finditer(text):
+        if float(m.group(1)) not in (0.0, 100.0) and not _inside(m.span(), masked):
+            yield "count", Hit("count", *m.span(), m.group(0), "exact proportion")
+
+
+_VOLUME = re.compile(
+    r"\b\d+(?:\.\d+)?\s?(?:[kmgt]b|[kmgtp]i?b|bytes|kilobytes|megabytes|gigabytes|terabytes)\b"
+    r"|\b\d+\s+(?:in|out\s+of)\s+(?:every\s+)?\d+\b",
+    re.IGNORECASE,
+)
+_EXPOSURE_WORDS = re.compile(
+    r"\b(?:undetected|unnoticed|inside|exposed|attackers?|intruders?"
+    r"|(?:had|gained|with|unauthori[sz]ed)\s+access)\b",
+    _I,
+)
+
+
+def _sentence_at(text: str, pos: int) -> str:
+    start = max(text.rfind(".", 0, pos), text.rfind("\n", 0, pos)) + 1
+    end = min((i for i in (text.find(".", pos), text.find("\n", pos)) if i >= 0), default=len(text))
+    return text[start:end]
+
+
+def _domain_allowed(host: str, allowed: tuple[str, ...]) -> bool:
+    # Exact names only (and www.): a subdomain such as vpn.example.com is a host to hide
+    # unless the organisation lists it as public too.
+    host = host.lower().strip(".")
+    if host.startswith("www."):
+        host = host[4:]
+    return host in allowed
+
+
+def _is_internal(name: str) -> bool:
+    return name.rsplit(".", 1)[-1].lower() in _INTERNAL_TLDS
+
+
+def _inside(span: tuple[int, int], spans: Iterable[tuple[int, int]]) -> bool:
+    return any(s < span[1] and span[0] < e for s, e in spans)
+
+
+def _dedupe(hits: list[Hit]) -> list[Hit]:
+    """Sort by position and drop exact duplicates (same rule, same span)."""
+    seen: set[tuple[str, int, int]] = set()
+    out: list[Hit] = []
+    for h in sorted(hits, key=lambda h: (h.start, h.end, h.rule)):
+        key = (h.rule, h.start, h.end)
+        if key not in seen:
+            seen.add(key)
+            out.append(h)
+    return out
+
+
+class _TextExtractor(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._skip = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in ("style", "script"):
+            self._skip += 1
+        for name, value in attrs:
+            if value and name in ("href", "src", "title", "alt", "content", "action"):
+                if name in ("href", "src", "action") and not re.match(
+                    r"[a-z][a-z0-9+.-]*:|//|www\.", value, _I
+                ):
+                    continue  # a relative link inside the pack
+                self.parts.append(f" {value} ")
+        if tag in (
+            "p",
+            "div",
+            "li",
+            "br",
+            "h1",
+            "h2",
+            "h3",
+            "h4",
+            "tr",
+            "td",
+            "th",
+            "section",
+            "title",
+        ):
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("style", "script") and self._skip:
+            self._skip -= 1
+        if tag in ("p", "div", "li", "h1", "h2", "h3", "h4", "td", "th", "title"):
+            self.parts.append("\n")
+
+    def handle_data(self, data: str) -> None:
+        if not self._skip:
+            self.parts.append(data)
+
+
+def html_text(page: str) -> str:
+    """The visible text of an HTML page plus its absolute link targets, one block per line."""
+    parser = _TextExtractor()
+    parser.feed(page)
+    parser.close()
+    return "".join(parser.parts)

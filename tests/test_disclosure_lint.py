@@ -1,0 +1,166 @@
+"""The disclosure lint: rules, spans, configuration, the labelled corpus, and the CLI."""
+
+from __future__ import annotations
+
+import io
+import warnings
+from pathlib import Path
+
+import pytest
+import yaml
+
+from hardening.cli import main
+from hardening.disclosure import RULES, Hit, LintConfig, html_text, lint, lint_html
+
+CORPUS = Path(__file__).parent / "data" / "disclosure" / "corpus.yaml"
+CONFIG = LintConfig(
+    allow_domains=("examplecu.example",), resource_ids=("customer-db", "corp-sso", "web-users")
+)
+
+
+class LintScore(UserWarning):
+    """Carries the corpus precision and recall into pytest's warnings summary."""
+
+
+def rules(text: str, config: LintConfig = CONFIG) -> set[str]:
+    return {h.rule for h in lint(text, config)}
+
+
+def test_corpus_precision_and_recall() -> None:
+    corpus = yaml.safe_load(CORPUS.read_text(encoding="utf-8"))
+    safe, unsafe = corpus["safe"], corpus["unsafe"]
+    assert len(safe) + len(unsafe) >= 200 and len(safe) >= 100 and len(unsafe) >= 100
+    false_pos = [s for s in safe if lint(s, CONFIG)]
+    missed = [s for s in unsafe if not lint(s, CONFIG)]
+    tp = len(unsafe) - len(missed)
+    precision = tp / (tp + len(false_pos))
+    recall = tp / len(unsafe)
+    score = (
+        f"disclosure lint on {len(safe)} safe + {len(unsafe)} unsafe sentences: "
+        f"precision {precision:.3f}, recall {recall:.3f}"
+    )
+    warnings.warn(score, LintScore, stacklevel=1)
+    print(score)
+    assert recall >= 0.95 and precision >= 0.9, f"{score}; missed {missed}; false {false_pos}"
+
+
+@pytest.mark.parametrize(
+    ("text", "rule", "span"),
+    [
+        ("Traffic came from 203.0.113.45 overnight.", "ip-address", "203.0.113.45"),
+        ("The host 2001:db8::17 was rebuilt.", "ip-address", "2001:db8::17"),
+        ("We retired fs01.corp last month.", "internal-domain", "fs01.corp"),
+        ("Mail went through relay.examplecu.local.", "internal-domain", "relay.examplecu.local"),
+        ("See status.vendor.com for details.", "hostname", "status.vendor.com"),
+        ("We rebuilt db-prod-01.", "hostname", "db-prod-01"),
+        ("Read https://evil.example.net/x today.", "url", "https://evil.example.net/x"),
+        ("It ran PostgreSQL 15.4 then.", "product-version", "PostgreSQL 15.4"),
+        ("It ran OpenSSH 9.2p1 then.", "product-version", "OpenSSH 9.2p1"),
+        ("Headers said nginx/1.24 then.", "product-version", "nginx/1.24"),
+        ("They used CVE-2023-4966.", "cve", "CVE-2023-4966"),
+        ("It listened on port 5432.", "port", "port 5432"),
+        ("It answered on db:6379.", "port", ":6379"),
+        ("4,213 accounts were affected.", "count", "4,213"),
+        ("The attack began on 3 October 2026.", "exposure-date", "3 October 2026"),
+        ("Data was copied at 02:14 on that night.", "exposure-date", "02:14"),
+        ("They read /etc/shadow.", "file-path", "/etc/shadow"),
+        ("Saved to C:\\exports\\members.csv.", "file-path", "C:\\exports\\members.csv"),
+        ("The store customer-db was moved.", "resource-id", "customer-db"),
+        ("MFA is still not enforced for staff.", "residual-weakness", "still not"),
+        ("The remaining servers will follow.", "residual-weakness", "remaining"),
+        ("We are unable to encrypt the archive.", "residual-weakness", "are unable to"),
+        ("Key AKIAIOSFODNN7EXAMPLE leaked.", "identifier", "AKIAIOSFODNN7EXAMPLE"),
+    ],
+)
+def test_rule_and_span(text: str, rule: str, span: str) -> None:
+    hits = [h for h in lint(text, CONFIG) if h.rule == rule]
+    assert hits, f"no {rule} hit in {text!r}: {lint(text, CONFIG)}"
+    assert any(text[h.start : h.end] == h.text == span for h in hits), hits
+    assert all(h.rule in RULES and h.message for h in lint(text, CONFIG))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "We have strengthened two-factor authentication for all staff since October 2026.",
+        "Call us on our usual number.",
+        "In 2026 we reviewed how we protect your information.",
+        "Call us on 0800 123 4567 between 8am and 8pm.",
+        "We are offering 12 months of free credit monitoring.",
+        "If you are a vulnerable customer, we have extra support.",
+        "Visit https://www.examplecu.example/help or email help@examplecu.example.",
+        "We are here 24/7.",
+        "We continue to strengthen our backups.",
+    ],
+)
+def test_tricky_safe_sentences(text: str) -> None:
+    assert lint(text, CONFIG) == []
+
+
+def test_allow_domains_and_allow_rules() -> None:
+    text = "Visit https://www.examplecu.example/help or https://other.example.org."
+    assert [h.text for h in lint(text, CONFIG)] == ["https://other.example.org"]
+    # A subdomain is not public unless listed: vpn.examplecu.example may be an internal host.
+    assert rules(
+        "Traffic went through vpn.examplecu.example.", LintConfig(("examplecu.example",))
+    ) & {
+        "hostname",
+        "internal-domain",
+    }
+    listed = LintConfig(allow_domains=("examplecu.example", "vpn.examplecu.example"))
+    assert rules("Use vpn.examplecu.example.", listed) == set()
+    assert lint("See other.example.org.", LintConfig(allow_domains=("other.example.org",))) == []
+    assert rules("See other.example.org.", LintConfig(allow_domains=("example.org",))) == {
+        "hostname"
+    }
+    assert lint("It ran PostgreSQL 15.4.", LintConfig(allow_rules=("product-version",))) == []
+
+
+def test_count_threshold_and_years() -> None:
+    assert rules("We wrote to 9 members.") == set()
+    assert rules("We wrote to 11 members.") == {"count"}
+    assert rules("We wrote to 11 members.", LintConfig(count_threshold=20)) == set()
+    assert rules("Since 2026 we have improved.") == set()
+    assert rules("2048 customers were affected.") == {"count"}
+
+
+def test_month_year_is_fine_but_a_past_full_date_is_not() -> None:
+    assert rules("We contained the incident in October 2026.") == set()
+    assert rules("We contained the incident on 5 October 2026.") == {"exposure-date"}
+    assert rules("The offer is open until 31 January 2027.") == set()
+
+
+def test_html_lint_reads_text_and_absolute_links_only() -> None:
+    page = (
+        '<p>Read <a href="faq.html">our answers</a> or '
+        '<a href="https://intranet.corp/x">this</a>.</p><style>p{margin:10px}</style>'
+    )
+    assert "faq.html" not in html_text(page)
+    hits = lint_html(page, CONFIG)
+    assert {h.rule for h in hits} == {"url"}
+
+
+def test_hit_describe() -> None:
+    hit = Hit("cve", 4, 17, "CVE-2023-4966", "vulnerability identifier")
+    assert hit.describe("a.txt") == "a.txt:4-17: cve: vulnerability identifier: 'CVE-2023-4966'"
+
+
+def test_cli_lint_public(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    clean = tmp_path / "clean.txt"
+    clean.write_text("We are sorry.\nVisit www.examplecu.example for help.\n")
+    assert main(["lint-public", str(clean), "--allow-domain", "examplecu.example"]) == 0
+    assert main(["lint-public", str(clean)]) == 1
+    err = capsys.readouterr().err
+    assert f"{clean}:2:7: url:" in err
+    monkeypatch.setattr("sys.stdin", io.StringIO("It ran on port 22.\n"))
+    assert main(["lint-public", "-"]) == 1
+    assert "<stdin>:1:11: port:" in capsys.readouterr().err
+    monkeypatch.setattr("sys.stdin", io.StringIO("It ran on port 22.\n"))
+    assert main(["lint-public", "-", "--allow", "port", "--reason", "the public SSH service"]) == 0
+    assert "port allowed: the public SSH service" in capsys.readouterr().err
+    page = tmp_path / "p.html"
+    page.write_text("<p>Host <b>10.0.0.1</b></p>")
+    assert main(["lint-public", str(page)]) == 1
+    assert main(["lint-public", str(tmp_path / "missing.txt")]) == 2
