@@ -99,8 +99,8 @@ class Waiver:
 
 def fingerprint(check_id: str, resource_kind: str, resource_id: str) -> str:
     """Stable identity of a finding across runs: the same check on the same resource."""
-    raw = f"{check_id}\x1f{resource_kind}\x1f{resource_id}".encode()
-    return hashlib.sha256(raw).hexdigest()[:32]
+    raw = f"{check_id}\x1f{resource_kind}\x1f{resource_id}".encode("utf-8", "surrogatepass")
+    return hashlib.blake2b(raw, digest_size=16).hexdigest()
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,13 +123,16 @@ class Finding:
     """A fix specific to this resource, when it adds to the check's remediation."""
     waiver: Waiver | None = None
     """The waiver that applies to this finding, if any."""
-    fingerprint: str = field(init=False, repr=False, compare=False)
-    """Stable across runs: hash of check id, resource kind and resource id."""
+    _fingerprint: str = field(default="", init=False, repr=False, compare=False)
+    """Cache of `fingerprint`: computed on first use, since a run may make 100k+ findings."""
 
-    def __post_init__(self) -> None:
-        # Computed once: reports and the store all read it, on runs of 100k+ findings.
-        fp = fingerprint(self.check_id, self.resource.kind, self.resource.id)
-        object.__setattr__(self, "fingerprint", fp)
+    @property
+    def fingerprint(self) -> str:
+        """Stable across runs: hash of check id, resource kind and resource id."""
+        if not self._fingerprint:
+            fp = fingerprint(self.check_id, self.resource.kind, self.resource.id)
+            object.__setattr__(self, "_fingerprint", fp)
+        return self._fingerprint
 
     @property
     def domain(self) -> str:
