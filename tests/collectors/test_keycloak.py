@@ -341,3 +341,26 @@ def test_engine_judges_the_export_and_no_secret_leaves(
     for secret in _secret_values(export):
         for text in outputs:
             assert secret not in text
+
+
+def test_weak_keycloak_hashes_get_a_keycloak_fix() -> None:
+    from datetime import date
+
+    import hardening.checks.auth.password_hash_weak as weak
+    from hardening.estate import Estate, IdentityProvider, Location, Organisation
+    from hardening.registry import from_modules
+    from hardening.runner import RunOptions, run_checks
+
+    data = Path(__file__).resolve().parent.parent / "data" / "keycloak"
+    idp = IdentityProvider(
+        id="kc",
+        kind="keycloak_export",
+        location=Location(str(data / "estate.yaml"), 3),
+        path=data / "realm-export.json",
+    )
+    estate = Estate(path=data / "estate.yaml", organisation=Organisation("T"), identity=(idp,))
+    run = run_checks(estate, from_modules([weak]), RunOptions(today=date(2026, 11, 25)))
+    (finding,) = run.findings
+    assert finding.status.value == "fail" and "27,500 iterations" in finding.detail
+    assert finding.remediation is not None and "hashIterations(" in finding.remediation
+    assert "CryptContext" not in finding.remediation
