@@ -337,7 +337,8 @@ def remediation(
     if scan.kind == "keycloak_export":
         floor = max(policy.pbkdf2_sha512_min_rounds, 210_000)
         return (
-            "In the realm's password policy set Hashing Algorithm to `argon2` (in current Keycloak releases) or "
+            "In the realm's password policy set Hashing Algorithm to `argon2` (in current "
+            "Keycloak releases) or "
             f"`hashAlgorithm(pbkdf2-sha512) and hashIterations({floor})`; Keycloak rehashes "
             "each password at its next sign-in. For accounts that must not wait, add the "
             "UPDATE_PASSWORD required action (`kcadm.sh update users/<id> -r <realm> -s "
