@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from hardening.check import Check, CheckContext, ref, register
+from hardening.check import CheckContext, ref, register
+from hardening.estate import IdentityProvider, PasswordPolicy
 from hardening.model import CheckSpec, Finding, Remediation, Severity
+
+from ._policy import PasswordPolicyCheck
 
 
 @register
-class LockoutMissing(Check):
+class LockoutMissing(PasswordPolicyCheck):
     """What it does
     Reads `password_policy.lockout` of every identity provider and fails it when it is
     `false`: failed sign-ins are neither throttled nor locked out. A provider that does not
@@ -62,33 +65,28 @@ class LockoutMissing(Check):
         needs=frozenset({"identity"}),
     )
 
-    def evaluate(self, ctx: CheckContext) -> Iterator[Finding]:
-        for provider in ctx.identity:
-            declared = provider.password_policy
-            if declared is None:
-                yield self.skipped(
-                    ref(provider), "no password policy is declared for this identity provider"
-                )
-                continue
-            lockout = declared.lockout
-            evidence = {"lockout": lockout}
-            if lockout is None:
-                yield self.skipped(
-                    ref(provider),
-                    "the password policy does not declare whether failed sign-ins are "
-                    "rate limited or locked out",
-                    evidence=evidence,
-                )
-            elif lockout:
-                yield self.passed(
-                    ref(provider),
-                    "failed sign-ins are rate limited or locked out",
-                    evidence=evidence,
-                )
-            else:
-                yield self.failed(
-                    ref(provider),
-                    "failed sign-ins are neither rate limited nor locked out, so leaked "
-                    "passwords can be tried against every account without limit",
-                    evidence=evidence,
-                )
+    def judge(
+        self, ctx: CheckContext, provider: IdentityProvider, declared: PasswordPolicy
+    ) -> Iterator[Finding]:
+        lockout = declared.lockout
+        evidence = {"lockout": lockout}
+        if lockout is None:
+            yield self.skipped(
+                ref(provider),
+                "the password policy does not declare whether failed sign-ins are "
+                "rate limited or locked out",
+                evidence=evidence,
+            )
+        elif lockout:
+            yield self.passed(
+                ref(provider),
+                "failed sign-ins are rate limited or locked out",
+                evidence=evidence,
+            )
+        else:
+            yield self.failed(
+                ref(provider),
+                "failed sign-ins are neither rate limited nor locked out, so leaked "
+                "passwords can be tried against every account without limit",
+                evidence=evidence,
+            )

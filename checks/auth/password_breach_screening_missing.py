@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from hardening.check import Check, CheckContext, ref, register
+from hardening.check import CheckContext, ref, register
+from hardening.estate import IdentityProvider, PasswordPolicy
 from hardening.model import CheckSpec, Finding, Remediation, Severity
+
+from ._policy import PasswordPolicyCheck
 
 
 @register
-class PasswordBreachScreeningMissing(Check):
+class PasswordBreachScreeningMissing(PasswordPolicyCheck):
     """What it does
     Reads `password_policy.breach_screening` of every identity provider and fails it when it
     is `false`: new and changed passwords are not compared with a list of breached, common or
@@ -64,32 +67,27 @@ class PasswordBreachScreeningMissing(Check):
         needs=frozenset({"identity"}),
     )
 
-    def evaluate(self, ctx: CheckContext) -> Iterator[Finding]:
-        for provider in ctx.identity:
-            declared = provider.password_policy
-            if declared is None:
-                yield self.skipped(
-                    ref(provider), "no password policy is declared for this identity provider"
-                )
-                continue
-            screening = declared.breach_screening
-            evidence = {"breach_screening": screening}
-            if screening is None:
-                yield self.skipped(
-                    ref(provider),
-                    "the password policy does not declare whether breach screening is on",
-                    evidence=evidence,
-                )
-            elif screening:
-                yield self.passed(
-                    ref(provider),
-                    "new passwords are screened against breached and common passwords",
-                    evidence=evidence,
-                )
-            else:
-                yield self.failed(
-                    ref(provider),
-                    "new passwords are not screened against breached or common passwords, so "
-                    "a leaked password can be set again",
-                    evidence=evidence,
-                )
+    def judge(
+        self, ctx: CheckContext, provider: IdentityProvider, declared: PasswordPolicy
+    ) -> Iterator[Finding]:
+        screening = declared.breach_screening
+        evidence = {"breach_screening": screening}
+        if screening is None:
+            yield self.skipped(
+                ref(provider),
+                "the password policy does not declare whether breach screening is on",
+                evidence=evidence,
+            )
+        elif screening:
+            yield self.passed(
+                ref(provider),
+                "new passwords are screened against breached and common passwords",
+                evidence=evidence,
+            )
+        else:
+            yield self.failed(
+                ref(provider),
+                "new passwords are not screened against breached or common passwords, so "
+                "a leaked password can be set again",
+                evidence=evidence,
+            )

@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from hardening.check import Check, CheckContext, ref, register
-from hardening.estate import Account, IdentityProvider
+from hardening.check import CheckContext, ref, register
+from hardening.estate import Account, IdentityProvider, PasswordPolicy
 from hardening.model import CheckSpec, Finding, Remediation, Scalar, Severity
+
+from ._policy import PasswordPolicyCheck
 
 #: NIST SP 800-63B-4 §3.1.1.2: minimum length of a password that is the only factor.
 NIST_MIN_SINGLE_FACTOR = 15
@@ -61,7 +63,7 @@ def mfa_coverage(provider: IdentityProvider, accounts: Sequence[Account]) -> Mfa
 
 
 @register
-class PasswordMinLengthTooShort(Check):
+class PasswordMinLengthTooShort(PasswordPolicyCheck):
     """What it does
     Reads the minimum password length (`password_policy.min_length`) of every identity
     provider and fails it when it is below what NIST SP 800-63B-4 requires - 15 characters
@@ -128,74 +130,68 @@ class PasswordMinLengthTooShort(Check):
         needs=frozenset({"identity"}),
     )
 
-    def evaluate(self, ctx: CheckContext) -> Iterator[Finding]:
-        for provider in ctx.identity:
-            declared = provider.password_policy
-            if declared is None:
+    def judge(
+        self, ctx: CheckContext, provider: IdentityProvider, declared: PasswordPolicy
+    ) -> Iterator[Finding]:
+        coverage = mfa_coverage(provider, ctx.accounts)
+        if coverage.enforced:
+            nist, own = NIST_MIN_WITH_MFA, ctx.policy.password_min_length_with_mfa
+            own_field, setting = "password_min_length_with_mfa", "with MFA enforced"
+        else:
+            nist, own = NIST_MIN_SINGLE_FACTOR, ctx.policy.password_min_length
+            own_field, setting = "password_min_length", "where the password is the only factor"
+        required = max(nist, own)
+        evidence: dict[str, Scalar] = {
+            "min_length": declared.min_length,
+            "required_min_length": required,
+            "nist_min_length": nist,
+            "policy_min_length": own,
+            "mfa_enforced": coverage.enforced,
+            "accounts": coverage.accounts,
+            "accounts_without_mfa": coverage.without_mfa,
+        }
+        fix = f"Set the minimum password length to at least {required}" + (
+            ""
+            if coverage.enforced
+            else ", or require a second factor on every account of this provider, after "
+            f"which {max(NIST_MIN_WITH_MFA, ctx.policy.password_min_length_with_mfa)} "
+            "is enough"
+        )
+        length = declared.min_length
+        if length is None:
+            if provider.kind != "inline":
                 yield self.skipped(
-                    ref(provider), "no password policy is declared for this identity provider"
-                )
-                continue
-            coverage = mfa_coverage(provider, ctx.accounts)
-            if coverage.enforced:
-                nist, own = NIST_MIN_WITH_MFA, ctx.policy.password_min_length_with_mfa
-                own_field, setting = "password_min_length_with_mfa", "with MFA enforced"
-            else:
-                nist, own = NIST_MIN_SINGLE_FACTOR, ctx.policy.password_min_length
-                own_field, setting = "password_min_length", "where the password is the only factor"
-            required = max(nist, own)
-            evidence: dict[str, Scalar] = {
-                "min_length": declared.min_length,
-                "required_min_length": required,
-                "nist_min_length": nist,
-                "policy_min_length": own,
-                "mfa_enforced": coverage.enforced,
-                "accounts": coverage.accounts,
-                "accounts_without_mfa": coverage.without_mfa,
-            }
-            fix = f"Set the minimum password length to at least {required}" + (
-                ""
-                if coverage.enforced
-                else ", or require a second factor on every account of this provider, after "
-                f"which {max(NIST_MIN_WITH_MFA, ctx.policy.password_min_length_with_mfa)} "
-                "is enough"
-            )
-            length = declared.min_length
-            if length is None:
-                if provider.kind != "inline":
-                    yield self.skipped(
-                        ref(provider),
-                        f"no minimum password length is known for this {provider.kind} provider",
-                        evidence=evidence,
-                    )
-                    continue
-                yield self.failed(
                     ref(provider),
-                    "the declared password policy sets no minimum length, so none is enforced; "
-                    f"{required} is required {setting} ({coverage.reason})",
-                    remediation=fix + ".",
+                    f"no minimum password length is known for this {provider.kind} provider",
                     evidence=evidence,
                 )
-                continue
-            if length >= required:
-                yield self.passed(
-                    ref(provider),
-                    f"minimum password length {length} meets the {required} required {setting} "
-                    f"({coverage.reason})",
-                    evidence=evidence,
-                )
-                continue
-            # Name the estate policy only where it is stricter than NIST: an equal or laxer
-            # policy adds nothing to the NIST bar.
-            bars = []
-            if length < nist:
-                bars.append(f"the {nist} NIST SP 800-63B-4 requires {setting}")
-            if own > nist:
-                bars.append(f"the estate policy's {own} (policy.{own_field})")
+                return
             yield self.failed(
                 ref(provider),
-                f"minimum password length {length} is below {' and '.join(bars)} "
-                f"({coverage.reason})",
+                "the declared password policy sets no minimum length, so none is enforced; "
+                f"{required} is required {setting} ({coverage.reason})",
                 remediation=fix + ".",
                 evidence=evidence,
             )
+            return
+        if length >= required:
+            yield self.passed(
+                ref(provider),
+                f"minimum password length {length} meets the {required} required {setting} "
+                f"({coverage.reason})",
+                evidence=evidence,
+            )
+            return
+        # Name the estate policy only where it is stricter than NIST: an equal or laxer
+        # policy adds nothing to the NIST bar.
+        bars = []
+        if length < nist:
+            bars.append(f"the {nist} NIST SP 800-63B-4 requires {setting}")
+        if own > nist:
+            bars.append(f"the estate policy's {own} (policy.{own_field})")
+        yield self.failed(
+            ref(provider),
+            f"minimum password length {length} is below {' and '.join(bars)} ({coverage.reason})",
+            remediation=fix + ".",
+            evidence=evidence,
+        )

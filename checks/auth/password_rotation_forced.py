@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from hardening.check import Check, CheckContext, ref, register
+from hardening.check import CheckContext, ref, register
+from hardening.estate import IdentityProvider, PasswordPolicy
 from hardening.model import CheckSpec, Finding, Remediation, Severity
+
+from ._policy import PasswordPolicyCheck
 
 
 @register
-class PasswordRotationForced(Check):
+class PasswordRotationForced(PasswordPolicyCheck):
     """What it does
     Reads `password_policy.max_age_days` of every identity provider and fails it when it is a
     positive number of days, i.e. passwords expire on a schedule. A missing value or 0 means no
@@ -67,24 +70,19 @@ class PasswordRotationForced(Check):
         needs=frozenset({"identity"}),
     )
 
-    def evaluate(self, ctx: CheckContext) -> Iterator[Finding]:
-        for provider in ctx.identity:
-            declared = provider.password_policy
-            if declared is None:
-                yield self.skipped(
-                    ref(provider), "no password policy is declared for this identity provider"
-                )
-                continue
-            days = declared.max_age_days
-            evidence = {"max_age_days": days}
-            if days is not None and days > 0:
-                yield self.failed(
-                    ref(provider),
-                    f"passwords expire every {days} days; NIST SP 800-63B-4 says verifiers shall "
-                    "not require periodic changes",
-                    evidence=evidence,
-                )
-            else:
-                yield self.passed(
-                    ref(provider), "no periodic password change is forced", evidence=evidence
-                )
+    def judge(
+        self, ctx: CheckContext, provider: IdentityProvider, declared: PasswordPolicy
+    ) -> Iterator[Finding]:
+        days = declared.max_age_days
+        evidence = {"max_age_days": days}
+        if days is not None and days > 0:
+            yield self.failed(
+                ref(provider),
+                f"passwords expire every {days} days; NIST SP 800-63B-4 says verifiers shall "
+                "not require periodic changes",
+                evidence=evidence,
+            )
+        else:
+            yield self.passed(
+                ref(provider), "no periodic password change is forced", evidence=evidence
+            )
