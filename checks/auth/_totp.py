@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from abc import abstractmethod
 from collections.abc import Iterator
 from typing import Final
 
-from hardening.check import ref
+from hardening.check import Check, ref
 from hardening.context import CheckContext
 from hardening.facets import TotpStoreScan
-from hardening.model import ResourceRef
+from hardening.model import Finding, ResourceRef
 
 #: Account ids shown as a sample in a finding's evidence.
 SAMPLE: Final = 5
@@ -38,4 +39,23 @@ def sample(accounts: list[str]) -> str:
     return ";".join(accounts[:SAMPLE])
 
 
-__all__ = ["SAMPLE", "not_judged", "ref", "sample", "scans"]
+class TotpStoreCheck(Check):
+    """One finding per TOTP store: `error` if unreadable, `skip` if empty, else `judge`."""
+
+    def evaluate(self, ctx: CheckContext) -> Iterator[Finding]:
+        for scan, resource in scans(ctx):
+            if scan.unreadable is not None:
+                yield self.errored(resource, f"Not judged: {scan.unreadable}.")
+                continue
+            why = not_judged(scan)
+            if why is not None:
+                yield self.skipped(resource, f"Not judged: {why}.")
+                continue
+            yield self.judge(ctx, scan, resource)
+
+    @abstractmethod
+    def judge(self, ctx: CheckContext, scan: TotpStoreScan, resource: ResourceRef) -> Finding:
+        """The finding for one store with at least one readable seed."""
+
+
+__all__ = ["SAMPLE", "TotpStoreCheck", "not_judged", "ref", "sample", "scans"]

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from hardening.check import CheckContext, register
+from hardening.facets import TotpStoreScan
+from hardening.model import CheckSpec, Finding, Remediation, ResourceRef, Scalar, Severity
 
-from hardening.check import Check, CheckContext, register
-from hardening.model import CheckSpec, Finding, Remediation, Scalar, Severity
-
-from ._totp import not_judged, sample, scans
+from ._totp import TotpStoreCheck, sample
 
 
 @register
-class TotpSecretInvalid(Check):
+class TotpSecretInvalid(TotpStoreCheck):
     """What it does
     Decodes every TOTP seed in each declared TOTP store as base32 (RFC 4648; lower case,
     spaces and missing padding are accepted, as authenticator apps accept them) and fails the
@@ -53,30 +52,22 @@ class TotpSecretInvalid(Check):
         needs=frozenset({"totp_stores"}),
     )
 
-    def evaluate(self, ctx: CheckContext) -> Iterator[Finding]:
-        for scan, resource in scans(ctx):
-            if scan.unreadable is not None:
-                yield self.errored(resource, f"Not judged: {scan.unreadable}.")
-                continue
-            why = not_judged(scan)
-            if why is not None:
-                yield self.skipped(resource, f"Not judged: {why}.")
-                continue
-            bad = [r.account_id for r in scan.records if not r.valid_base32]
-            evidence: dict[str, Scalar] = {
-                "seeds": len(scan.records),
-                "invalid": len(bad),
-                "sample": sample(bad),
-            }
-            if bad:
-                yield self.failed(
-                    resource,
-                    f"{len(bad)} of {len(scan.records)} stored TOTP seeds are not valid base32",
-                    evidence=evidence,
-                )
-            else:
-                yield self.passed(
-                    resource,
-                    f"all {len(scan.records)} TOTP seeds decode as base32",
-                    evidence=evidence,
-                )
+    def judge(self, ctx: CheckContext, scan: TotpStoreScan, resource: ResourceRef) -> Finding:
+        bad = [r.account_id for r in scan.records if not r.valid_base32]
+        evidence: dict[str, Scalar] = {
+            "seeds": len(scan.records),
+            "invalid": len(bad),
+            "sample": sample(bad),
+        }
+        if bad:
+            return self.failed(
+                resource,
+                f"{len(bad)} of {len(scan.records)} stored TOTP seeds are not valid base32",
+                evidence=evidence,
+            )
+        else:
+            return self.passed(
+                resource,
+                f"all {len(scan.records)} TOTP seeds decode as base32",
+                evidence=evidence,
+            )

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator
 
-from hardening.check import Check, CheckContext, register
-from hardening.model import CheckSpec, Finding, Remediation, Scalar, Severity
+from hardening.check import CheckContext, register
+from hardening.facets import TotpStoreScan
+from hardening.model import CheckSpec, Finding, Remediation, ResourceRef, Scalar, Severity
 
-from ._totp import not_judged, sample, scans
+from ._totp import TotpStoreCheck, sample
 
 
 @register
-class TotpSecretShared(Check):
+class TotpSecretShared(TotpStoreCheck):
     """What it does
     Compares the TOTP seeds in each declared TOTP store (by a keyed digest made for this run
     only; seeds are never kept) and fails the store when one seed is enrolled on more than
@@ -53,37 +53,29 @@ class TotpSecretShared(Check):
         needs=frozenset({"totp_stores"}),
     )
 
-    def evaluate(self, ctx: CheckContext) -> Iterator[Finding]:
-        for scan, resource in scans(ctx):
-            if scan.unreadable is not None:
-                yield self.errored(resource, f"Not judged: {scan.unreadable}.")
-                continue
-            why = not_judged(scan)
-            if why is not None:
-                yield self.skipped(resource, f"Not judged: {why}.")
-                continue
-            groups: defaultdict[bytes, set[str]] = defaultdict(set)
-            for r in scan.records:
-                if r.group_key:
-                    groups[r.group_key].add(r.account_id)
-            shared = [sorted(accounts) for accounts in groups.values() if len(accounts) > 1]
-            accounts = sorted(a for group in shared for a in group)
-            evidence: dict[str, Scalar] = {
-                "seeds": len(scan.records),
-                "shared_seeds": len(shared),
-                "accounts_sharing": len(accounts),
-                "sample": sample(accounts),
-            }
-            if shared:
-                yield self.failed(
-                    resource,
-                    f"{len(shared)} TOTP seed(s) are each enrolled on several accounts "
-                    f"({len(accounts)} accounts in all)",
-                    evidence=evidence,
-                )
-            else:
-                yield self.passed(
-                    resource,
-                    f"each of {len(scan.records)} TOTP seeds belongs to one account",
-                    evidence=evidence,
-                )
+    def judge(self, ctx: CheckContext, scan: TotpStoreScan, resource: ResourceRef) -> Finding:
+        groups: defaultdict[bytes, set[str]] = defaultdict(set)
+        for r in scan.records:
+            if r.group_key:
+                groups[r.group_key].add(r.account_id)
+        shared = [sorted(accounts) for accounts in groups.values() if len(accounts) > 1]
+        accounts = sorted(a for group in shared for a in group)
+        evidence: dict[str, Scalar] = {
+            "seeds": len(scan.records),
+            "shared_seeds": len(shared),
+            "accounts_sharing": len(accounts),
+            "sample": sample(accounts),
+        }
+        if shared:
+            return self.failed(
+                resource,
+                f"{len(shared)} TOTP seed(s) are each enrolled on several accounts "
+                f"({len(accounts)} accounts in all)",
+                evidence=evidence,
+            )
+        else:
+            return self.passed(
+                resource,
+                f"each of {len(scan.records)} TOTP seeds belongs to one account",
+                evidence=evidence,
+            )

@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from hardening.check import CheckContext, register
+from hardening.facets import TotpStoreScan
+from hardening.model import CheckSpec, Finding, Remediation, ResourceRef, Scalar, Severity
 
-from hardening.check import Check, CheckContext, register
-from hardening.model import CheckSpec, Finding, Remediation, Scalar, Severity
-
-from ._totp import not_judged, sample, scans
+from ._totp import TotpStoreCheck, sample
 
 #: Below this many bits a seed is weaker than pyotp itself will accept (it refuses < 112).
 CRITICALLY_SHORT_BITS = 80
 
 
 @register
-class TotpSecretTooShort(Check):
+class TotpSecretTooShort(TotpStoreCheck):
     """What it does
     Measures the decoded length of every valid TOTP seed in each declared TOTP store and
     fails the store when any seed is shorter than `policy.totp_secret_min_bits` (default 128;
@@ -56,42 +55,31 @@ class TotpSecretTooShort(Check):
         needs=frozenset({"totp_stores"}),
     )
 
-    def evaluate(self, ctx: CheckContext) -> Iterator[Finding]:
+    def judge(self, ctx: CheckContext, scan: TotpStoreScan, resource: ResourceRef) -> Finding:
         floor = ctx.policy.totp_secret_min_bits
-        for scan, resource in scans(ctx):
-            if scan.unreadable is not None:
-                yield self.errored(resource, f"Not judged: {scan.unreadable}.")
-                continue
-            why = not_judged(scan)
-            if why is not None:
-                yield self.skipped(resource, f"Not judged: {why}.")
-                continue
-            valid = [r for r in scan.records if r.bits is not None]
-            short = [r for r in valid if r.bits is not None and r.bits < floor]
-            shortest = min((r.bits for r in valid if r.bits is not None), default=None)
-            evidence: dict[str, Scalar] = {
-                "seeds": len(valid),
-                "short": len(short),
-                "shortest_bits": shortest,
-                "min_bits": floor,
-                "sample": sample([r.account_id for r in short]),
-            }
-            if not short:
-                yield self.passed(
-                    resource,
-                    f"all {len(valid)} valid TOTP seeds have at least {floor} bits",
-                    evidence=evidence,
-                )
-                continue
-            severity = (
-                Severity.HIGH
-                if shortest is not None and shortest <= CRITICALLY_SHORT_BITS
-                else None
-            )
-            yield self.failed(
+        valid = [r for r in scan.records if r.bits is not None]
+        short = [r for r in valid if r.bits is not None and r.bits < floor]
+        shortest = min((r.bits for r in valid if r.bits is not None), default=None)
+        evidence: dict[str, Scalar] = {
+            "seeds": len(valid),
+            "short": len(short),
+            "shortest_bits": shortest,
+            "min_bits": floor,
+            "sample": sample([r.account_id for r in short]),
+        }
+        if not short:
+            return self.passed(
                 resource,
-                f"{len(short)} of {len(valid)} TOTP seeds are shorter than {floor} bits "
-                f"(shortest: {shortest} bits)",
-                severity=severity,
+                f"all {len(valid)} valid TOTP seeds have at least {floor} bits",
                 evidence=evidence,
             )
+        severity = (
+            Severity.HIGH if shortest is not None and shortest <= CRITICALLY_SHORT_BITS else None
+        )
+        return self.failed(
+            resource,
+            f"{len(short)} of {len(valid)} TOTP seeds are shorter than {floor} bits "
+            f"(shortest: {shortest} bits)",
+            severity=severity,
+            evidence=evidence,
+        )
