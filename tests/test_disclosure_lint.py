@@ -12,7 +12,20 @@ import yaml
 from hardening.cli import main
 from hardening.disclosure import RULES, Hit, LintConfig, html_text, lint, lint_html
 
-CORPUS = Path(__file__).parent / "data" / "disclosure" / "corpus.yaml"
+DATA = Path(__file__).parent / "data" / "disclosure"
+CORPUS = DATA / "corpus.yaml"
+# Fresh sets written after the corpus rules, to measure generalisation. First scores, each
+# taken before any rule was fitted to that file: heldout.yaml precision 1.000, recall 0.431
+# (before the attack-path / internal-system / wider residual-weakness rules); heldout2.yaml
+# precision 1.000, recall 0.400 (after the heldout.yaml rules); heldout3.yaml precision 0.882,
+# recall 0.500 (after the heldout2.yaml rules); heldout4.yaml precision 1.000, recall 0.400
+# (after the heldout3.yaml rules); heldout5.yaml precision 0.917, recall 0.367 (after the
+# heldout4.yaml rules). The first four are in-sample once folded into the asserted union.
+# heldout5.yaml is deliberately left unfitted: it is reported, not asserted, so that its line
+# stays an out-of-sample estimate. Phrase rules generalise poorly to new wording; treat the
+# union score as a regression floor, not a forecast for unseen text.
+HELDOUT = tuple(DATA / f"heldout{n}.yaml" for n in ("", "2", "3", "4"))
+UNFITTED = DATA / "heldout5.yaml"
 CONFIG = LintConfig(
     allow_domains=("examplecu.example",), resource_ids=("customer-db", "corp-sso", "web-users")
 )
@@ -26,18 +39,40 @@ def rules(text: str, config: LintConfig = CONFIG) -> set[str]:
     return {h.rule for h in lint(text, config)}
 
 
-def test_corpus_precision_and_recall() -> None:
-    corpus = yaml.safe_load(CORPUS.read_text(encoding="utf-8"))
-    safe, unsafe = corpus["safe"], corpus["unsafe"]
-    assert len(safe) + len(unsafe) >= 200 and len(safe) >= 100 and len(unsafe) >= 100
+def _score(safe: list[str], unsafe: list[str]) -> tuple[float, float, list[str], list[str]]:
     false_pos = [s for s in safe if lint(s, CONFIG)]
     missed = [s for s in unsafe if not lint(s, CONFIG)]
     tp = len(unsafe) - len(missed)
-    precision = tp / (tp + len(false_pos))
-    recall = tp / len(unsafe)
+    precision = tp / (tp + len(false_pos)) if tp + len(false_pos) else 1.0
+    return precision, tp / len(unsafe), false_pos, missed
+
+
+def test_corpus_precision_and_recall() -> None:
+    corpus = yaml.safe_load(CORPUS.read_text(encoding="utf-8"))
+    assert len(corpus["safe"]) >= 100 and len(corpus["unsafe"]) >= 100
+    safe: list[str] = []
+    unsafe: list[str] = []
+    lines = []
+    for path in (CORPUS, *HELDOUT):
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        assert len(data["safe"]) >= 30 and len(data["unsafe"]) >= 30, path.name
+        p, r, _, _ = _score(data["safe"], data["unsafe"])
+        lines.append(
+            f"{path.name}: {len(data['safe'])} safe + {len(data['unsafe'])} unsafe, "
+            f"precision {p:.3f}, recall {r:.3f}"
+        )
+        safe += data["safe"]
+        unsafe += data["unsafe"]
+    assert len(safe) + len(unsafe) >= 200
+    precision, recall, false_pos, missed = _score(safe, unsafe)
+    fresh = yaml.safe_load(UNFITTED.read_text(encoding="utf-8"))
+    assert len(fresh["safe"]) >= 30 and len(fresh["unsafe"]) >= 30
+    fresh_p, fresh_r, _, _ = _score(fresh["safe"], fresh["unsafe"])
     score = (
         f"disclosure lint on {len(safe)} safe + {len(unsafe)} unsafe sentences: "
-        f"precision {precision:.3f}, recall {recall:.3f}"
+        f"precision {precision:.3f}, recall {recall:.3f} ({'; '.join(lines)}); "
+        f"unfitted {UNFITTED.name} (reported, not asserted): precision {fresh_p:.3f}, "
+        f"recall {fresh_r:.3f}"
     )
     warnings.warn(score, LintScore, stacklevel=1)
     print(score)
@@ -70,6 +105,25 @@ def test_corpus_precision_and_recall() -> None:
         ("The remaining servers will follow.", "residual-weakness", "remaining"),
         ("We are unable to encrypt the archive.", "residual-weakness", "are unable to"),
         ("Key AKIAIOSFODNN7EXAMPLE leaked.", "identifier", "AKIAIOSFODNN7EXAMPLE"),
+        ("Our payroll system was breached.", "internal-system", "Our payroll system"),
+        (
+            "They reached the system we use to print statements.",
+            "internal-system",
+            "the system we use to",
+        ),
+        ("They got in through a supplier's remote access tool.", "attack-path", "got in through"),
+        ("A staff member opened an attachment.", "attack-path", "staff member opened"),
+        (
+            "Some older systems have not been fully upgraded.",
+            "residual-weakness",
+            "Some older systems",
+        ),
+        (
+            "The database was reachable from the internet.",
+            "residual-weakness",
+            "reachable from the internet",
+        ),
+        ("The breach lasted about three weeks.", "exposure-date", "lasted about three weeks"),
     ],
 )
 def test_rule_and_span(text: str, rule: str, span: str) -> None:
@@ -91,6 +145,12 @@ def test_rule_and_span(text: str, rule: str, span: str) -> None:
         "Visit https://www.examplecu.example/help or email help@examplecu.example.",
         "We are here 24/7.",
         "We continue to strengthen our backups.",
+        "Two-factor authentication is now required for all staff.",
+        "Names, addresses and dates of birth may have been affected.",
+        "If you clicked a link in a message you were not expecting, call us.",
+        "Do not use the same password for more than one account.",
+        "We have replaced our older laptops.",
+        "The incident is being investigated by the police.",
     ],
 )
 def test_tricky_safe_sentences(text: str) -> None:
