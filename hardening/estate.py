@@ -345,6 +345,25 @@ def judged_classification(store: Datastore) -> tuple[Classification, str]:
     return store.classification, ""
 
 
+#: Engine names written in more than one way in inventories, folded to one spelling.
+ENGINE_ALIASES: dict[str, str] = {"postgres": "postgresql", "mariadb": "mysql", "mongo": "mongodb"}
+
+
+def canonical_engine(store: Datastore) -> str:
+    """`store.engine` lower-cased, with common aliases folded (`postgres` → `postgresql`)."""
+    engine = (store.engine or "").strip().lower()
+    return ENGINE_ALIASES.get(engine, engine)
+
+
+def remediation_engine(store: Datastore) -> str:
+    """The engine whose fix applies: `rds` for RDS/Aurora and SQL engines declared on AWS."""
+    engine = canonical_engine(store)
+    managed_sql = engine in {"postgresql", "mysql"} and store.hosting == "cloud"
+    if engine in {"rds", "aurora"} or (managed_sql and (store.provider or "").lower() == "aws"):
+        return "rds"
+    return engine
+
+
 @dataclass(frozen=True, slots=True)
 class CloudAccount:
     """A cloud account to collect facts from (`[aws]` extra)."""

@@ -15,7 +15,7 @@ from hardening.check import (
     ref,
     register,
 )
-from hardening.estate import Classification, Datastore, judged_classification
+from hardening.estate import Classification, Datastore, canonical_engine, judged_classification
 from hardening.facets import ProbeResult
 from hardening.model import Scalar
 
@@ -54,11 +54,6 @@ _REASONS: Final[Mapping[str, str]] = {
     "unexpected_status": "it answered with an HTTP status other than 2xx, 401 or 403",
 }
 
-_ALIASES: Final[Mapping[str, str]] = {
-    "postgres": "postgresql",
-    "opensearch": "elasticsearch",
-    "mariadb": "mysql",
-}
 
 #: How to turn authentication on, per engine.
 _ENGINE_FIX: Final[Mapping[str, str]] = {
@@ -216,11 +211,6 @@ class AnonymousAccess(Check):
         )
 
 
-def _engine(store: Datastore) -> str:
-    engine = (store.engine or "").strip().lower()
-    return _ALIASES.get(engine, engine)
-
-
 def _inconclusive(probe: ProbeResult) -> str:
     if probe.protocol == "mysql":
         return (
@@ -239,3 +229,9 @@ def _inconclusive(probe: ProbeResult) -> str:
         )
     why = _REASONS.get(probe.reason or "", "the probe reached no conclusion")
     return f"reachable, but anonymous access could not be judged: {why}"
+
+
+def _engine(store: Datastore) -> str:
+    # OpenSearch answers the same anonymous-read probe, and takes the same fix, as Elasticsearch.
+    engine = canonical_engine(store)
+    return "elasticsearch" if engine == "opensearch" else engine

@@ -15,7 +15,13 @@ from hardening.check import (
     ref,
     register,
 )
-from hardening.estate import Backup, Classification, Datastore, judged_classification
+from hardening.estate import (
+    Backup,
+    Classification,
+    Datastore,
+    canonical_engine,
+    judged_classification,
+)
 from hardening.model import Scalar
 
 _SEVERITY: Final[Mapping[Classification, Severity]] = {
@@ -24,8 +30,6 @@ _SEVERITY: Final[Mapping[Classification, Severity]] = {
     "internal": Severity.MEDIUM,
     "public": Severity.LOW,
 }
-
-_ALIASES: Final[Mapping[str, str]] = {"postgres": "postgresql", "mariadb": "mysql"}
 
 #: How to encrypt backups written by the engine's usual tools.
 _ENGINE_FIX: Final[Mapping[str, str]] = {
@@ -155,8 +159,7 @@ def _names(backups: Sequence[tuple[int, Backup]]) -> str:
 
 
 def _remediation(store: Datastore, plain: Sequence[tuple[int, Backup]]) -> str:
-    engine = (store.engine or "").strip().lower()
-    fix = _ENGINE_FIX.get(_ALIASES.get(engine, engine), _GENERIC_FIX)
+    fix = _ENGINE_FIX.get(canonical_engine(store), _GENERIC_FIX)
     if any(b.kind == "offline" for _, b in plain):
         fix = f"{fix} {_TAPE_FIX}"
     return fix

@@ -15,7 +15,7 @@ from hardening.check import (
     ref,
     register,
 )
-from hardening.estate import Classification, Datastore, judged_classification
+from hardening.estate import Classification, Datastore, judged_classification, remediation_engine
 from hardening.facets import ProbeResult
 from hardening.model import Scalar
 
@@ -29,11 +29,6 @@ _SEVERITY: Final[Mapping[Classification, Severity]] = {
 #: Zones that are not the internet.
 _INTERNAL_ZONES: Final = frozenset({"offline", "isolated", "app_tier", "corporate"})
 
-_ALIASES: Final[Mapping[str, str]] = {
-    "postgres": "postgresql",
-    "mariadb": "mysql",
-    "mongo": "mongodb",
-}
 
 #: How to close the listener, per engine (the general steps are in the spec).
 _ENGINE_FIX: Final[Mapping[str, str]] = {
@@ -182,7 +177,7 @@ class InternetExposed(Check):
                 ref(store),
                 f"{what} while holding {classification} data{note}{_contradiction(store)}",
                 severity=_SEVERITY[classification],
-                remediation=_ENGINE_FIX.get(_engine(store)),
+                remediation=_ENGINE_FIX.get(remediation_engine(store)),
                 evidence=evidence,
             )
         if declared_internal:
@@ -206,15 +201,6 @@ class InternetExposed(Check):
             "exposure not declared (set internet_exposed and zone); run with --probe to test",
             evidence=evidence,
         )
-
-
-def _engine(store: Datastore) -> str:
-    engine = (store.engine or "").strip().lower()
-    engine = _ALIASES.get(engine, engine)
-    managed_sql = engine in {"postgresql", "mysql"} and store.hosting == "cloud"
-    if engine in {"rds", "aurora"} or (managed_sql and (store.provider or "").lower() == "aws"):
-        return "rds"
-    return engine
 
 
 def _fields(store: Datastore) -> str:

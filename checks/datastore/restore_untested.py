@@ -16,10 +16,8 @@ from hardening.check import (
     ref,
     register,
 )
-from hardening.estate import Datastore, judged_classification
+from hardening.estate import Datastore, canonical_engine, judged_classification
 from hardening.model import Scalar
-
-_ALIASES: Final[Mapping[str, str]] = {"postgres": "postgresql", "mariadb": "mysql"}
 
 #: How to prove a restore worked, per engine.
 _ENGINE_FIX: Final[Mapping[str, str]] = {
@@ -130,12 +128,11 @@ class RestoreUntested(Check):
             why = "never restore-tested (no backup declares last_restore_test)"
         classification, note = judged_classification(store)
         severity = Severity.HIGH if classification == "restricted" else Severity.MEDIUM
-        engine = (store.engine or "").strip().lower()
         return self.failed(
             ref(store),
             f"{why}{note}",
             severity=severity,
-            remediation=_ENGINE_FIX.get(_ALIASES.get(engine, engine)),
+            remediation=_ENGINE_FIX.get(canonical_engine(store)),
             evidence=evidence,
         )
 

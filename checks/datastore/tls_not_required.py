@@ -15,7 +15,7 @@ from hardening.check import (
     ref,
     register,
 )
-from hardening.estate import Classification, Datastore, judged_classification
+from hardening.estate import Classification, Datastore, canonical_engine, judged_classification
 from hardening.facets import ProbeResult
 from hardening.model import Scalar
 
@@ -32,11 +32,6 @@ _RAISED: Final[Mapping[Severity, Severity]] = {
     Severity.HIGH: Severity.CRITICAL,
 }
 
-_ALIASES: Final[Mapping[str, str]] = {
-    "postgres": "postgresql",
-    "mariadb": "mysql",
-    "mongo": "mongodb",
-}
 
 #: How to make TLS mandatory, per engine.
 _ENGINE_FIX: Final[Mapping[str, str]] = {
@@ -235,8 +230,7 @@ def _probe_note(probe: ProbeResult | None) -> str:
 
 
 def _remediation(store: Datastore) -> str | None:
-    engine = (store.engine or "").strip().lower()
-    engine = _ALIASES.get(engine, engine)
+    engine = canonical_engine(store)
     on_aws = store.hosting == "cloud" and (store.provider or "").lower() == "aws"
     if on_aws and engine in {"postgresql", "mysql"}:
         # The same engine may be RDS or self-managed on EC2; the estate does not say which.

@@ -15,7 +15,7 @@ from hardening.check import (
     ref,
     register,
 )
-from hardening.estate import Classification, Datastore, judged_classification
+from hardening.estate import Classification, Datastore, judged_classification, remediation_engine
 from hardening.model import Scalar
 
 _SEVERITY: Final[Mapping[Classification, Severity]] = {
@@ -25,12 +25,6 @@ _SEVERITY: Final[Mapping[Classification, Severity]] = {
     "public": Severity.LOW,
 }
 
-_ALIASES: Final[Mapping[str, str]] = {
-    "postgres": "postgresql",
-    "mariadb": "mysql",
-    "mongo": "mongodb",
-    "opensearch": "elasticsearch",
-}
 
 #: How to encrypt an existing store in place or by migration, per engine.
 _ENGINE_FIX: Final[Mapping[str, str]] = {
@@ -171,9 +165,6 @@ class UnencryptedAtRest(Check):
 
 
 def _engine(store: Datastore) -> str:
-    engine = (store.engine or "").strip().lower()
-    engine = _ALIASES.get(engine, engine)
-    managed_sql = engine in {"postgresql", "mysql"} and store.hosting == "cloud"
-    if engine in {"rds", "aurora"} or (managed_sql and (store.provider or "").lower() == "aws"):
-        return "rds"
-    return engine
+    # OpenSearch stores its data like Elasticsearch: the same encryption fix applies.
+    engine = remediation_engine(store)
+    return "elasticsearch" if engine == "opensearch" else engine
