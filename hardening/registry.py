@@ -49,13 +49,25 @@ class Registry:
             self._require_match(pattern)
         return [cid for cid in chosen if not _matches_any(cid, exclude)]
 
+    def get(self, check_id: str) -> type[Check]:
+        """The check registered as `check_id`; a usage error with a suggestion otherwise."""
+        cls = self.checks.get(check_id)
+        if cls is None:
+            hint = _suggest(check_id, list(self.checks))
+            raise UsageError(f"no check {check_id!r}{hint}", field="explain")
+        return cls
+
     def _require_match(self, pattern: str) -> None:
         if any(_matches(cid, pattern) for cid in self.checks):
             return
         domains = sorted({cid.split(".", 1)[0] for cid in self.checks})
-        close = difflib.get_close_matches(pattern, [*self.checks, *domains], n=1)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        hint = _suggest(pattern, [*self.checks, *domains])
         raise UsageError(f"no check or domain matches {pattern!r}{hint}", field="--check")
+
+
+def _suggest(word: str, candidates: list[str]) -> str:
+    close = difflib.get_close_matches(word, candidates, n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 def _matches(check_id: str, pattern: str) -> bool:
