@@ -45,6 +45,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime
+from itertools import chain
 from pathlib import Path
 from typing import IO, Any, Literal, NoReturn, Protocol, TypeVar, cast
 
@@ -578,6 +579,49 @@ class _Seq(list[Any]):
         self.lines: list[int] = []
 
 
+_CACHE_MAX = 1 << 16
+"""Most distinct values a per-load cache keeps (dates, role lists, backups): the common ones
+repeat thousands of times; a column of unique values just stops being cached."""
+
+
+class _Interned:
+    """Per-load caches of parsed values that repeat across rows (dates, list cells, backups).
+
+    Sharing them saves parsing each again and keeps one object per distinct value instead of
+    one per row (a million accounts carry a few thousand distinct dates).
+    """
+
+    __slots__ = ("backups", "dates", "lists")
+
+    def __init__(self) -> None:
+        self.dates: dict[str, date] = {}
+        self.lists: dict[tuple[str, str], tuple[str, ...] | None] = {}
+        self.backups: dict[tuple[str, bool | None, date | None], Backup] = {}
+
+    def iso_date(self, v: str) -> date | None:
+        """The ISO date `v`, or None when it is not one (the checked path says why)."""
+        found = self.dates.get(v)
+        if found is None:
+            try:
+                found = date.fromisoformat(v)
+            except ValueError:
+                return None
+            if len(self.dates) < _CACHE_MAX:
+                self.dates[v] = found
+        return found
+
+    def backup(self, kind: str, encrypted: bool | None, tested: date | None) -> Backup:
+        key = (kind, encrypted, tested)
+        found = self.backups.get(key)
+        if found is None:
+            found = Backup(
+                kind=cast(BackupKind, kind), encrypted=encrypted, last_restore_test=tested
+            )
+            if len(self.backups) < _CACHE_MAX:
+                self.backups[key] = found
+        return found
+
+
 @dataclass(slots=True)
 class _Ctx:
     """The file being validated (the estate file or an export) and estate-wide state."""
@@ -590,6 +634,8 @@ class _Ctx:
     """The estate file's directory as the user gave it, for display names of exports."""
     identities: frozenset[str] | None = None
     """Declared identity provider ids; None when there is no identity section."""
+    interned: _Interned = field(default_factory=_Interned)
+    """Parsed values shared between the rows of this file."""
 
 
 # ---- small helpers -------------------------------------------------------------------------
@@ -1159,7 +1205,7 @@ def _identity(s: _Scope) -> IdentityProvider:
 
 
 def _account(s: _Scope, loc: Location) -> Account:
-    fast = _account_fast(s.m, loc, s.ctx.identities)
+    fast = _account_fast(s.m, loc, s.ctx.identities, s.ctx.interned)
     if fast is not None:
         return fast
     s.check_keys(_ACCOUNT_KEYS)
@@ -1184,8 +1230,8 @@ def _account(s: _Scope, loc: Location) -> Account:
     )
 
 
-# Fast paths for the large inventories (100k rows from an export). They accept only values the
-# checked path above/below would accept unchanged, and return None on anything else, so the
+# Fast paths for the large inventories (a million rows from an export). They accept only values
+# the checked path above/below would accept unchanged, and return None on anything else, so the
 # checked path stays the single source of every error message.
 
 _DATASTORE_KEYSET = frozenset(_DATASTORE_KEYS)
@@ -1204,21 +1250,97 @@ _ENCRYPTIONS: dict[tuple[bool | None, str | None], Encryption] = {
 }
 """Encryption is frozen and has twelve possible values: share them."""
 
+_Setter = Callable[[object, Any], None]
+
+
+def _slot_setters(cls: type, names: str) -> tuple[_Setter, ...]:
+    """The slot descriptors' setters of a frozen slots dataclass, in the order of `names`.
+
+    The generated `__init__` of a frozen dataclass sets each field through
+    `object.__setattr__` by name, about four times the cost of filling the slots directly; the
+    loader's per-row constructors below do the latter. The objects are the same class with the
+    same fields, and stay frozen: only code holding these setters can fill a slot.
+    """
+    expected = tuple(f.name for f in fields(cls))
+    if tuple(names.split()) != expected:  # a field was added: the constructors must follow
+        raise AssertionError(f"{cls.__name__} fields are {expected}")
+    return tuple(cls.__dict__[name].__set__ for name in expected)
+
+
+_new = object.__new__
+_SET_FILE, _SET_LINE = _slot_setters(Location, "file line")
+(
+    _SET_ACCOUNT_ID,
+    _SET_ACCOUNT_LOCATION,
+    _SET_ROLES,
+    _SET_MFA,
+    _SET_PASSWORD_CHANGED,
+    _SET_LAST_LOGIN,
+    _SET_ENABLED,
+    _SET_IDENTITY,
+) = _slot_setters(Account, "id location roles mfa password_changed last_login enabled identity")
+(
+    _SET_STORE_ID,
+    _SET_STORE_LOCATION,
+    _SET_ENGINE,
+    _SET_CLASSIFICATION,
+    _SET_HOSTING,
+    _SET_PROVIDER,
+    _SET_REGION,
+    _SET_ENDPOINT,
+    _SET_EXPOSED,
+    _SET_ZONE,
+    _SET_ENCRYPTION,
+    _SET_BACKUPS,
+) = _slot_setters(
+    Datastore,
+    "id location engine classification hosting provider region endpoint internet_exposed zone"
+    " encryption backups",
+)
+
+
+def _location(file: str, line: int) -> Location:
+    """`Location(file, line)`, without the frozen `__init__`."""
+    loc: Location = _new(Location)
+    _SET_FILE(loc, file)
+    _SET_LINE(loc, line)
+    return loc
+
+
+def _new_account(  # noqa: PLR0917 - the dataclass fields, in order
+    ident: str,
+    loc: Location,
+    roles: tuple[str, ...],
+    mfa: tuple[str, ...],
+    changed: date | None,
+    last_login: date | None,
+    enabled: bool,
+    identity: str | None,
+) -> Account:
+    """`Account(...)` with every field given, without the frozen `__init__`."""
+    account: Account = _new(Account)
+    _SET_ACCOUNT_ID(account, ident)
+    _SET_ACCOUNT_LOCATION(account, loc)
+    _SET_ROLES(account, roles)
+    _SET_MFA(account, mfa)
+    _SET_PASSWORD_CHANGED(account, changed)
+    _SET_LAST_LOGIN(account, last_login)
+    _SET_ENABLED(account, enabled)
+    _SET_IDENTITY(account, identity)
+    return account
+
 
 def _fast_enum(v: Any, allowed: frozenset[str]) -> bool:
     return v is None or (type(v) is str and v in allowed)
 
 
-def _fast_date(v: Any) -> date | bool | None:
+def _fast_date(v: Any, interned: _Interned) -> date | bool | None:
     """The date, None when not given, False when the checked path must look at it."""
     if v is None:
         return None
     t = type(v)
     if t is str:
-        try:
-            return date.fromisoformat(v)
-        except ValueError:
-            return False
+        return interned.iso_date(v) or False
     if t is date:
         return cast(date, v)
     return False
@@ -1235,7 +1357,10 @@ def _fast_str_list(v: Any, allowed: frozenset[str] | None) -> tuple[str, ...] | 
     return tuple(v)
 
 
-def _datastore_fast(m: Mapping[str, Any], loc: Location) -> Datastore | None:
+def _datastore_fast(
+    m: Mapping[str, Any], loc: Location, identities: frozenset[str] | None, interned: _Interned
+) -> Datastore | None:
+    del identities  # only accounts refer to identity providers
     if not m.keys() <= _DATASTORE_KEYSET:
         return None
     g = m.get
@@ -1273,7 +1398,7 @@ def _datastore_fast(m: Mapping[str, Any], loc: Location) -> Datastore | None:
         encryption = found
     raw_backups = g("backups")
     backups: tuple[Backup, ...] = ()
-    if raw_backups is not None:
+    if raw_backups:
         if not isinstance(raw_backups, list):
             return None
         built = []
@@ -1281,7 +1406,7 @@ def _datastore_fast(m: Mapping[str, Any], loc: Location) -> Datastore | None:
             if not isinstance(b, dict) or not b.keys() <= _BACKUP_KEYSET:
                 return None
             kind, encrypted = b.get("kind"), b.get("encrypted")
-            tested = _fast_date(b.get("last_restore_test"))
+            tested = _fast_date(b.get("last_restore_test"), interned)
             if (
                 type(kind) is not str
                 or kind not in _BACKUP_KIND_SET
@@ -1289,32 +1414,28 @@ def _datastore_fast(m: Mapping[str, Any], loc: Location) -> Datastore | None:
                 or tested is False
             ):
                 return None
-            built.append(
-                Backup(
-                    kind=kind,
-                    encrypted=encrypted,
-                    last_restore_test=cast("date | None", tested),
-                )
-            )
+            built.append(interned.backup(kind, encrypted, cast("date | None", tested)))
         backups = tuple(built)
-    return Datastore(
-        id=ident,
-        location=loc,
-        engine=engine,
-        classification=classification,
-        hosting=hosting,
-        provider=provider,
-        region=region,
-        endpoint=endpoint,
-        internet_exposed=exposed,
-        zone=zone,
-        encryption=encryption,
-        backups=backups,
-    )
+    elif raw_backups is not None and not isinstance(raw_backups, list):
+        return None
+    store: Datastore = _new(Datastore)
+    _SET_STORE_ID(store, ident)
+    _SET_STORE_LOCATION(store, loc)
+    _SET_ENGINE(store, engine)
+    _SET_CLASSIFICATION(store, classification)
+    _SET_HOSTING(store, hosting)
+    _SET_PROVIDER(store, provider)
+    _SET_REGION(store, region)
+    _SET_ENDPOINT(store, endpoint)
+    _SET_EXPOSED(store, exposed)
+    _SET_ZONE(store, zone)
+    _SET_ENCRYPTION(store, encryption)
+    _SET_BACKUPS(store, backups)
+    return store
 
 
 def _account_fast(
-    m: Mapping[str, Any], loc: Location, identities: frozenset[str] | None
+    m: Mapping[str, Any], loc: Location, identities: frozenset[str] | None, interned: _Interned
 ) -> Account | None:
     if not m.keys() <= _ACCOUNT_KEYSET:
         return None
@@ -1332,19 +1453,19 @@ def _account_fast(
         return None
     roles = _fast_str_list(g("roles"), None)
     mfa = _fast_str_list(g("mfa"), _MFA_METHOD_SET)
-    changed = _fast_date(g("password_changed"))
-    last_login = _fast_date(g("last_login"))
+    changed = _fast_date(g("password_changed"), interned)
+    last_login = _fast_date(g("last_login"), interned)
     if roles is None or mfa is None or changed is False or last_login is False:
         return None
-    return Account(
-        id=ident,
-        location=loc,
-        roles=roles,
-        mfa=mfa,
-        password_changed=cast("date | None", changed),
-        last_login=cast("date | None", last_login),
-        enabled=enabled,
-        identity=identity,
+    return _new_account(
+        ident,
+        loc,
+        roles,
+        mfa,
+        cast("date | None", changed),
+        cast("date | None", last_login),
+        enabled,
+        identity,
     )
 
 
@@ -1391,7 +1512,7 @@ def _host(s: _Scope) -> Host:
 
 
 def _datastore(s: _Scope, loc: Location) -> Datastore:
-    fast = _datastore_fast(s.m, loc)
+    fast = _datastore_fast(s.m, loc, None, s.ctx.interned)
     if fast is not None:
         return fast
     s.check_keys(_DATASTORE_KEYS)
@@ -1462,16 +1583,26 @@ def _simple_section(
 
 # ---- accounts and datastores: inline or exported -------------------------------------------
 
-_Rows = Callable[[_Ctx, IO[str], str, dict[str, int]], Iterator[tuple[str, dict[str, Any], int]]]
+_Rows = Callable[[_Ctx, IO[str], str], Iterator[tuple[int, dict[str, Any], int]]]
+_Fast = Callable[[Mapping[str, Any], Location, frozenset[str] | None, _Interned], _Row | None]
+_CsvRow = Callable[[list[str], int], _Row | None]
+_CsvFast = Callable[[_Ctx, list[str]], _CsvRow[_Row] | None]
 
 
 def _inventory(
     root: _Scope,
     section: str,
+    *,
     build: Callable[[_Scope, Location], _Row],
+    fast: _Fast[_Row],
     csv_columns: dict[str, int],
+    csv_fast: _CsvFast[_Row] | None,
 ) -> tuple[_Row, ...] | None:
-    """`accounts` / `datastores`: an inline list, or `{source: FILE}` streamed from an export."""
+    """`accounts` / `datastores`: an inline list, or `{source: FILE}` streamed from an export.
+
+    `build` is the checked path; `fast` (and `csv_fast` for CSV rows) build a row the checked
+    path would accept unchanged, or return None to hand it to `build` for the error message.
+    """
     raw = root.m.get(section)
     if raw is None:
         return None
@@ -1494,25 +1625,40 @@ def _inventory(
     display = written if Path(written).is_absolute() else str(ctx.display_dir / written)
     ectx = _Ctx(display, ctx.base, ctx.display_dir, ctx.identities)
     suffix = path.suffix.lower()
-    rows: _Rows
-    if suffix == ".csv":
-        rows = _csv_rows
-    elif suffix in (".jsonl", ".ndjson"):
+    rows: _Rows | None = None
+    if suffix in (".jsonl", ".ndjson"):
         rows = _jsonl_rows
     elif suffix == ".json":
         rows = _json_rows
-    else:
+    elif suffix != ".csv":
         src.fail(
             "source",
             f"unsupported export format {suffix or '(no extension)'!r}"
             " (use .csv, .jsonl, .ndjson or .json)",
         )
+    identities, interned = ectx.identities, ectx.interned
     try:
         with path.open(encoding="utf-8-sig", newline="") as f, _gc_paused():
-            for fp, record, line in rows(ectx, f, section, csv_columns):
-                loc = Location(display, line)
-                obj = build(_Scope(ectx, record, fp, line), loc)
-                _seen(ectx, seen, obj, f"{fp}.id", line)
+            if rows is None:
+                _csv_inventory(
+                    ectx,
+                    f,
+                    section,
+                    build=build,
+                    columns=csv_columns,
+                    csv_fast=csv_fast,
+                    seen=seen,
+                    out=out,
+                )
+                return tuple(out)
+            for index, record, line in rows(ectx, f, section):
+                loc = _location(display, line)
+                obj = fast(record, loc, identities, interned)
+                if obj is None:
+                    fp = f"{section}[{index}]"
+                    obj = build(_Scope(ectx, record, fp, line), loc)
+                if seen.setdefault(obj.id, loc) is not loc:
+                    _seen(ectx, seen, obj, f"{section}[{index}].id", line)
                 out.append(obj)
     except OSError as e:
         src.fail("source", f"cannot read {written}: {e.strerror or type(e).__name__}")
@@ -1546,40 +1692,82 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _csv_rows(
-    ctx: _Ctx, f: IO[str], section: str, columns: dict[str, int]
-) -> Iterator[tuple[str, dict[str, Any], int]]:
-    """Rows of a CSV export as inline-shaped records, each with its first physical line."""
-    reader = csv.reader(f, strict=True)
-    try:
-        header = next(reader, None)
-        if header is None:
-            _fail(ctx, 1, section, "the CSV file is empty (expected a header row)")
-        names = [h.strip() for h in header]
-        known = tuple(columns)
-        specs: list[tuple[str, str | None, int]] = []
-        for name in names:
-            if name not in columns:
-                _fail(ctx, 1, section, f"unknown column {name!r}{_hint(name, known)}")
-            if names.count(name) > 1:
-                _fail(ctx, 1, section, f"column {name!r} appears more than once")
-            parent, dot, leaf = name.partition(".")
-            specs.append((leaf, parent, columns[name]) if dot else (name, None, columns[name]))
-        width = len(specs)
-        prev = reader.line_num
-        index = 0
-        for row in reader:
-            line = prev + 1
-            prev = reader.line_num
-            if not row:
-                continue
+def _csv_inventory(
+    ctx: _Ctx,
+    f: IO[str],
+    section: str,
+    *,
+    build: Callable[[_Scope, Location], _Row],
+    columns: dict[str, int],
+    csv_fast: _CsvFast[_Row] | None,
+    seen: dict[str, Location],
+    out: list[_Row],
+) -> None:
+    """Rows of a CSV export into `out`; a row `csv_fast` declines becomes an inline-shaped
+    record for `build`."""
+    records = _csv_records(ctx, f, section)
+    header = next(records, None)
+    if header is None:
+        _fail(ctx, 1, section, "the CSV file is empty (expected a header row)")
+    names = [h.strip() for h in header[0]]
+    known = tuple(columns)
+    specs: list[tuple[str, str | None, int]] = []
+    for name in names:
+        if name not in columns:
+            _fail(ctx, 1, section, f"unknown column {name!r}{_hint(name, known)}")
+        if names.count(name) > 1:
+            _fail(ctx, 1, section, f"column {name!r} appears more than once")
+        parent, dot, leaf = name.partition(".")
+        specs.append((leaf, parent, columns[name]) if dot else (name, None, columns[name]))
+    width = len(specs)
+    fast = None if csv_fast is None else csv_fast(ctx, names)
+    index = 0
+    for row, line in records:
+        if not row:
+            continue
+        if len(row) != width:
+            _fail(
+                ctx,
+                line,
+                f"{section}[{index}]",
+                f"row has {len(row)} cells, the header has {width}",
+            )
+        obj = None if fast is None else fast(row, line)
+        if obj is None:
             fp = f"{section}[{index}]"
-            index += 1
-            if len(row) != width:
-                _fail(ctx, line, fp, f"row has {len(row)} cells, the header has {width}")
-            yield fp, _csv_record(ctx, row, specs, fp, line), line
-    except csv.Error as e:
-        _fail(ctx, reader.line_num or 1, section, f"malformed CSV: {e}")
+            record = _csv_record(ctx, row, specs, fp, line)
+            obj = build(_Scope(ctx, record, fp, line), _location(ctx.file, line))
+        loc = obj.location
+        if seen.setdefault(obj.id, loc) is not loc:
+            _seen(ctx, seen, obj, f"{section}[{index}].id", line)
+        out.append(obj)
+        index += 1
+
+
+def _csv_records(ctx: _Ctx, f: IO[str], section: str) -> Iterator[tuple[list[str], int]]:
+    """Every record of a CSV file (a blank line is an empty one), with its first physical line.
+
+    A line holding no quote and no NUL (nearly every line of an export) is what `csv.reader`
+    would split at the commas, and is split here directly, three times faster. Any other record
+    is read by a `csv.reader` that consumes just that record's lines, so quoting, embedded
+    newlines and every `malformed CSV` error are `csv`'s own.
+    """
+    lines = iter(f)
+    line = 0
+    limit = csv.field_size_limit()  # a longer line may hold a field csv refuses
+    for text in lines:
+        line += 1
+        if '"' not in text and "\0" not in text and len(text) <= limit:
+            cells = text.rstrip("\r\n")
+            yield (cells.split(",") if cells else []), line
+            continue
+        reader = csv.reader(chain((text,), lines), strict=True)
+        try:
+            row = next(reader)
+        except csv.Error as e:
+            _fail(ctx, line - 1 + (reader.line_num or 1), section, f"malformed CSV: {e}")
+        yield row, line
+        line += reader.line_num - 1
 
 
 def _csv_record(
@@ -1611,6 +1799,96 @@ def _csv_record(
     return record
 
 
+_BAD: Any = object()
+"""A cell value the checked path must look at (the fast CSV path's "no")."""
+
+_V = TypeVar("_V")
+
+
+class _ParsedCells(dict[str, _V]):
+    """Cell text -> parsed value for one CSV column, parsing each distinct text once."""
+
+    __slots__ = ("parse",)
+
+    def __init__(self, parse: Callable[[str], _V]) -> None:
+        super().__init__()
+        self.parse = parse
+
+    def __missing__(self, cell: str) -> _V:
+        value = self.parse(cell)
+        if len(self) < _CACHE_MAX:
+            self[cell] = value
+        return value
+
+
+def _csv_list(cell: str) -> tuple[str, ...]:
+    """A `;`-separated list cell, as `_csv_record` reads it."""
+    return tuple(part.strip() for part in cell.split(";") if part.strip())
+
+
+def _csv_mfa(cell: str) -> tuple[str, ...]:
+    methods = _csv_list(cell)
+    return methods if _MFA_METHOD_SET.issuperset(methods) else cast("tuple[str, ...]", _BAD)
+
+
+def _csv_enabled(cell: str) -> bool:
+    cell = cell.strip()
+    return _CSV_BOOLS.get(cell.lower(), _BAD) if cell else True
+
+
+def _account_csv_fast(ctx: _Ctx, names: list[str]) -> _CsvRow[Account] | None:
+    """Builds an `Account` straight from a CSV row with header `names`, or None for a row the
+    checked path must see (it then gives the error). Each distinct cell text of a column is
+    parsed once, and the parsed values (dates, role tuples) are shared between rows."""
+    col = {name: i for i, name in enumerate(names)}
+    i_id = col.get("id", -1)
+    if i_id < 0:
+        return None  # every row lacks its id: the checked path says so
+    i_roles, i_mfa, i_changed, i_login, i_enabled, i_identity = (
+        col.get(k, -1)
+        for k in ("roles", "mfa", "password_changed", "last_login", "enabled", "identity")
+    )
+    file, identities, interned = ctx.file, ctx.identities, ctx.interned
+
+    def parse_date(cell: str) -> date | None:
+        cell = cell.strip()
+        return (interned.iso_date(cell) or _BAD) if cell else None
+
+    def parse_identity(cell: str) -> str | None:
+        cell = cell.strip()
+        if cell and (identities is None or cell not in identities):
+            return cast(str, _BAD)
+        return cell or None
+
+    roles_of = _ParsedCells(_csv_list)
+    mfa_of = _ParsedCells(_csv_mfa)
+    date_of = _ParsedCells(parse_date)
+    enabled_of = _ParsedCells(_csv_enabled)
+    identity_of = _ParsedCells(parse_identity)
+
+    def account(row: list[str], line: int) -> Account | None:
+        ident = row[i_id].strip()
+        roles = roles_of[row[i_roles]] if i_roles >= 0 else ()
+        mfa = mfa_of[row[i_mfa]] if i_mfa >= 0 else ()
+        changed = date_of[row[i_changed]] if i_changed >= 0 else None
+        last_login = date_of[row[i_login]] if i_login >= 0 else None
+        enabled = enabled_of[row[i_enabled]] if i_enabled >= 0 else True
+        identity = identity_of[row[i_identity]] if i_identity >= 0 else None
+        if (
+            not ident
+            or mfa is _BAD
+            or changed is _BAD
+            or last_login is _BAD
+            or enabled is _BAD
+            or identity is _BAD
+        ):
+            return None
+        loc = _location(file, line)
+        return _new_account(ident, loc, roles, mfa, changed, last_login, enabled, identity)
+
+    return account
+
+
 def _csv_backup(ctx: _Ctx, text: str, fp: str, line: int) -> dict[str, Any]:
     """`kind[:encrypted|unencrypted][:YYYY-MM-DD]`; empty parts are "not given"."""
     parts = [p.strip() for p in text.split(":")]
@@ -1626,32 +1904,25 @@ def _csv_backup(ctx: _Ctx, text: str, fp: str, line: int) -> dict[str, Any]:
     return backup
 
 
-def _jsonl_rows(
-    ctx: _Ctx, f: IO[str], section: str, columns: dict[str, int]
-) -> Iterator[tuple[str, dict[str, Any], int]]:
-    """Objects of a JSON Lines export, one per non-blank line."""
-    del columns
-    index = 0
+def _jsonl_rows(ctx: _Ctx, f: IO[str], section: str) -> Iterator[tuple[int, dict[str, Any], int]]:
+    """Objects of a JSON Lines export, one per non-blank line, with their index and line."""
+    index = -1
     loads = json.loads
     for line, text in enumerate(f, 1):
         if text.isspace():
             continue
-        fp = f"{section}[{index}]"
+        index += 1
         try:
             obj = loads(text)
         except json.JSONDecodeError as e:
-            _fail(ctx, line, fp, f"invalid JSON: {e.msg} (column {e.colno})")
-        index += 1
+            _fail(ctx, line, f"{section}[{index}]", f"invalid JSON: {e.msg} (column {e.colno})")
         if type(obj) is not dict:
-            _fail(ctx, line, fp, f"expected a JSON object, got {_describe(obj)}")
-        yield fp, obj, line
+            _fail(ctx, line, f"{section}[{index}]", f"expected a JSON object, got {_describe(obj)}")
+        yield index, obj, line
 
 
-def _json_rows(
-    ctx: _Ctx, f: IO[str], section: str, columns: dict[str, int]
-) -> Iterator[tuple[str, Any, int]]:
+def _json_rows(ctx: _Ctx, f: IO[str], section: str) -> Iterator[tuple[int, Any, int]]:
     """A JSON list of objects, each reported at the line where it starts."""
-    del columns
     text = f.read()
     line, counted = 1, 0  # `line` is the line number at offset `counted`
     try:
@@ -1666,11 +1937,11 @@ def _json_rows(
                 line += text.count("\n", counted, pos)
                 counted = pos
                 obj, end = _JSON_DECODER.raw_decode(text, pos)
-                fp = f"{section}[{index}]"
-                index += 1
                 if type(obj) is not dict:
+                    fp = f"{section}[{index}]"
                     _fail(ctx, line, fp, f"expected a JSON object, got {_describe(obj)}")
-                yield fp, obj, line
+                yield index, obj, line
+                index += 1
                 pos = _skip_ws(text, end)
                 if text[pos : pos + 1] == "]":
                     break
@@ -1746,11 +2017,25 @@ def load_estate(path: str | Path) -> Estate:
     identity = _simple_section(root, "identity", _identity)
     if identity is not None:
         ctx.identities = frozenset(p.id for p in identity)
-    accounts = _inventory(root, "accounts", _account, _ACCOUNT_CSV)
+    accounts = _inventory(
+        root,
+        "accounts",
+        build=_account,
+        fast=_account_fast,
+        csv_columns=_ACCOUNT_CSV,
+        csv_fast=_account_csv_fast,
+    )
     credential_stores = _simple_section(root, "credential_stores", _credential_store)
     totp_stores = _simple_section(root, "totp_stores", _totp_store)
     hosts = _simple_section(root, "hosts", _host)
-    datastores = _inventory(root, "datastores", _datastore, _DATASTORE_CSV)
+    datastores = _inventory(
+        root,
+        "datastores",
+        build=_datastore,
+        fast=_datastore_fast,
+        csv_columns=_DATASTORE_CSV,
+        csv_fast=None,
+    )
     cloud = None
     if root.m.get("cloud") is not None:
         cloud = tuple(_cloud(entry) for entry in root.entries("cloud"))
