@@ -46,6 +46,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from itertools import chain
+from operator import attrgetter
 from pathlib import Path
 from typing import IO, Any, Literal, NoReturn, Protocol, TypeVar, cast
 
@@ -1250,60 +1251,36 @@ _ENCRYPTIONS: dict[tuple[bool | None, str | None], Encryption] = {
 }
 """Encryption is frozen and has twelve possible values: share them."""
 
-_Setter = Callable[[object, Any], None]
 
-
-def _slot_setters(cls: type, names: str) -> tuple[_Setter, ...]:
-    """The slot descriptors' setters of a frozen slots dataclass, in the order of `names`.
+def _slots_twin(cls: type) -> Any:
+    """A plain class with the slot layout of the frozen slots dataclass `cls`.
 
     The generated `__init__` of a frozen dataclass sets each field through
-    `object.__setattr__` by name, about four times the cost of filling the slots directly; the
-    loader's per-row constructors below do the latter. The objects are the same class with the
-    same fields, and stay frozen: only code holding these setters can fill a slot.
+    `object.__setattr__` by name: four times the cost of a plain one, which shows at a million
+    rows. The loader's per-row constructors below fill a twin's slots with plain attribute
+    stores and then make the object a `cls` (`__class__` assignment, which Python allows
+    between classes of the same slot layout). The result is a genuine `cls`, frozen like any
+    other; the twin never escapes.
     """
-    expected = tuple(f.name for f in fields(cls))
-    if tuple(names.split()) != expected:  # a field was added: the constructors must follow
-        raise AssertionError(f"{cls.__name__} fields are {expected}")
-    return tuple(cls.__dict__[name].__set__ for name in expected)
+    twin = type(f"_{cls.__name__}Slots", (), {"__slots__": tuple(f.name for f in fields(cls))})
+    probe = object.__new__(twin)
+    probe.__class__ = cls  # raises TypeError at import should the layouts ever differ
+    return twin
 
 
 _new = object.__new__
-_SET_FILE, _SET_LINE = _slot_setters(Location, "file line")
-(
-    _SET_ACCOUNT_ID,
-    _SET_ACCOUNT_LOCATION,
-    _SET_ROLES,
-    _SET_MFA,
-    _SET_PASSWORD_CHANGED,
-    _SET_LAST_LOGIN,
-    _SET_ENABLED,
-    _SET_IDENTITY,
-) = _slot_setters(Account, "id location roles mfa password_changed last_login enabled identity")
-(
-    _SET_STORE_ID,
-    _SET_STORE_LOCATION,
-    _SET_ENGINE,
-    _SET_CLASSIFICATION,
-    _SET_HOSTING,
-    _SET_PROVIDER,
-    _SET_REGION,
-    _SET_ENDPOINT,
-    _SET_EXPOSED,
-    _SET_ZONE,
-    _SET_ENCRYPTION,
-    _SET_BACKUPS,
-) = _slot_setters(
-    Datastore,
-    "id location engine classification hosting provider region endpoint internet_exposed zone"
-    " encryption backups",
-)
+_LOCATION_SLOTS = _slots_twin(Location)
+_ACCOUNT_SLOTS = _slots_twin(Account)
+_DATASTORE_SLOTS = _slots_twin(Datastore)
 
 
 def _location(file: str, line: int) -> Location:
     """`Location(file, line)`, without the frozen `__init__`."""
-    loc: Location = _new(Location)
-    _SET_FILE(loc, file)
-    _SET_LINE(loc, line)
+    obj = _new(_LOCATION_SLOTS)
+    obj.file = file
+    obj.line = line
+    obj.__class__ = Location
+    loc: Location = obj
     return loc
 
 
@@ -1318,15 +1295,17 @@ def _new_account(  # noqa: PLR0917 - the dataclass fields, in order
     identity: str | None,
 ) -> Account:
     """`Account(...)` with every field given, without the frozen `__init__`."""
-    account: Account = _new(Account)
-    _SET_ACCOUNT_ID(account, ident)
-    _SET_ACCOUNT_LOCATION(account, loc)
-    _SET_ROLES(account, roles)
-    _SET_MFA(account, mfa)
-    _SET_PASSWORD_CHANGED(account, changed)
-    _SET_LAST_LOGIN(account, last_login)
-    _SET_ENABLED(account, enabled)
-    _SET_IDENTITY(account, identity)
+    obj = _new(_ACCOUNT_SLOTS)
+    obj.id = ident
+    obj.location = loc
+    obj.roles = roles
+    obj.mfa = mfa
+    obj.password_changed = changed
+    obj.last_login = last_login
+    obj.enabled = enabled
+    obj.identity = identity
+    obj.__class__ = Account
+    account: Account = obj
     return account
 
 
@@ -1418,19 +1397,21 @@ def _datastore_fast(
         backups = tuple(built)
     elif raw_backups is not None and not isinstance(raw_backups, list):
         return None
-    store: Datastore = _new(Datastore)
-    _SET_STORE_ID(store, ident)
-    _SET_STORE_LOCATION(store, loc)
-    _SET_ENGINE(store, engine)
-    _SET_CLASSIFICATION(store, classification)
-    _SET_HOSTING(store, hosting)
-    _SET_PROVIDER(store, provider)
-    _SET_REGION(store, region)
-    _SET_ENDPOINT(store, endpoint)
-    _SET_EXPOSED(store, exposed)
-    _SET_ZONE(store, zone)
-    _SET_ENCRYPTION(store, encryption)
-    _SET_BACKUPS(store, backups)
+    obj = _new(_DATASTORE_SLOTS)
+    obj.id = ident
+    obj.location = loc
+    obj.engine = engine
+    obj.classification = classification
+    obj.hosting = hosting
+    obj.provider = provider
+    obj.region = region
+    obj.endpoint = endpoint
+    obj.internet_exposed = exposed
+    obj.zone = zone
+    obj.encryption = encryption
+    obj.backups = backups
+    obj.__class__ = Datastore
+    store: Datastore = obj
     return store
 
 
@@ -1639,32 +1620,48 @@ def _inventory(
     identities, interned = ectx.identities, ectx.interned
     try:
         with path.open(encoding="utf-8-sig", newline="") as f, _gc_paused():
-            if rows is None:
-                _csv_inventory(
-                    ectx,
-                    f,
-                    section,
-                    build=build,
-                    columns=csv_columns,
-                    csv_fast=csv_fast,
-                    seen=seen,
-                    out=out,
-                )
-                return tuple(out)
-            for index, record, line in rows(ectx, f, section):
-                loc = _location(display, line)
-                obj = fast(record, loc, identities, interned)
-                if obj is None:
-                    fp = f"{section}[{index}]"
-                    obj = build(_Scope(ectx, record, fp, line), loc)
-                if seen.setdefault(obj.id, loc) is not loc:
-                    _seen(ectx, seen, obj, f"{section}[{index}].id", line)
-                out.append(obj)
+            try:
+                if rows is None:
+                    _csv_inventory(
+                        ectx,
+                        f,
+                        section,
+                        build=build,
+                        columns=csv_columns,
+                        csv_fast=csv_fast,
+                        out=out,
+                    )
+                else:
+                    for index, record, line in rows(ectx, f, section):
+                        loc = _location(display, line)
+                        obj = fast(record, loc, identities, interned)
+                        if obj is None:
+                            fp = f"{section}[{index}]"
+                            obj = build(_Scope(ectx, record, fp, line), loc)
+                        out.append(obj)
+            except (EstateError, OSError, UnicodeDecodeError):
+                _unique_ids(ectx, section, out)  # a duplicate before the bad row comes first
+                raise
+            _unique_ids(ectx, section, out)
     except OSError as e:
         src.fail("source", f"cannot read {written}: {e.strerror or type(e).__name__}")
     except UnicodeDecodeError:
         _fail(ectx, _bad_utf8_line(path), section, "not valid UTF-8")
     return tuple(out)
+
+
+_ID = attrgetter("id")
+
+
+def _unique_ids(ctx: _Ctx, section: str, rows: list[_Row]) -> None:
+    """Fail on the first row of an export whose id an earlier row has: what `_seen` checks row
+    by row, done at once (a set of a million ids is a fifth of the cost of a dict built row by
+    row)."""
+    if len(set(map(_ID, rows))) == len(rows):
+        return
+    seen: dict[str, Location] = {}
+    for index, obj in enumerate(rows):
+        _seen(ctx, seen, obj, f"{section}[{index}].id", obj.location.line)
 
 
 def _bad_utf8_line(path: Path) -> int | None:
@@ -1700,16 +1697,23 @@ def _csv_inventory(
     build: Callable[[_Scope, Location], _Row],
     columns: dict[str, int],
     csv_fast: _CsvFast[_Row] | None,
-    seen: dict[str, Location],
     out: list[_Row],
 ) -> None:
-    """Rows of a CSV export into `out`; a row `csv_fast` declines becomes an inline-shaped
-    record for `build`."""
-    records = _csv_records(ctx, f, section)
-    header = next(records, None)
-    if header is None:
+    """Rows of a CSV export into `out`, each located at its first physical line; a row
+    `csv_fast` declines becomes an inline-shaped record for `build`.
+
+    A line holding no quote and no NUL (nearly every line of an export) is what `csv.reader`
+    would split at the commas, and is split here directly, three times faster. Any other record
+    is read by `_csv_quoted`, so quoting, embedded newlines and every `malformed CSV` error are
+    `csv`'s own.
+    """
+    lines = iter(f)
+    limit = csv.field_size_limit()  # a longer line may hold a field csv refuses
+    text = next(lines, None)
+    if text is None:
         _fail(ctx, 1, section, "the CSV file is empty (expected a header row)")
-    names = [h.strip() for h in header[0]]
+    header, line = _csv_quoted(ctx, section, text, lines, 1)
+    names = [h.strip() for h in header]
     known = tuple(columns)
     specs: list[tuple[str, str | None, int]] = []
     for name in names:
@@ -1721,53 +1725,41 @@ def _csv_inventory(
         specs.append((leaf, parent, columns[name]) if dot else (name, None, columns[name]))
     width = len(specs)
     fast = None if csv_fast is None else csv_fast(ctx, names)
-    index = 0
-    for row, line in records:
-        if not row:
-            continue
-        if len(row) != width:
-            _fail(
-                ctx,
-                line,
-                f"{section}[{index}]",
-                f"row has {len(row)} cells, the header has {width}",
-            )
-        obj = None if fast is None else fast(row, line)
-        if obj is None:
-            fp = f"{section}[{index}]"
-            record = _csv_record(ctx, row, specs, fp, line)
-            obj = build(_Scope(ctx, record, fp, line), _location(ctx.file, line))
-        loc = obj.location
-        if seen.setdefault(obj.id, loc) is not loc:
-            _seen(ctx, seen, obj, f"{section}[{index}].id", line)
-        out.append(obj)
-        index += 1
-
-
-def _csv_records(ctx: _Ctx, f: IO[str], section: str) -> Iterator[tuple[list[str], int]]:
-    """Every record of a CSV file (a blank line is an empty one), with its first physical line.
-
-    A line holding no quote and no NUL (nearly every line of an export) is what `csv.reader`
-    would split at the commas, and is split here directly, three times faster. Any other record
-    is read by a `csv.reader` that consumes just that record's lines, so quoting, embedded
-    newlines and every `malformed CSV` error are `csv`'s own.
-    """
-    lines = iter(f)
-    line = 0
-    limit = csv.field_size_limit()  # a longer line may hold a field csv refuses
+    append = out.append
     for text in lines:
         line += 1
+        start = line
         if '"' not in text and "\0" not in text and len(text) <= limit:
             cells = text.rstrip("\r\n")
-            yield (cells.split(",") if cells else []), line
-            continue
-        reader = csv.reader(chain((text,), lines), strict=True)
-        try:
-            row = next(reader)
-        except csv.Error as e:
-            _fail(ctx, line - 1 + (reader.line_num or 1), section, f"malformed CSV: {e}")
-        yield row, line
-        line += reader.line_num - 1
+            if not cells:
+                continue
+            row = cells.split(",")
+        else:
+            row, line = _csv_quoted(ctx, section, text, lines, line)
+            if not row:
+                continue
+        if len(row) != width:
+            fp = f"{section}[{len(out)}]"
+            _fail(ctx, start, fp, f"row has {len(row)} cells, the header has {width}")
+        obj = None if fast is None else fast(row, start)
+        if obj is None:
+            fp = f"{section}[{len(out)}]"
+            record = _csv_record(ctx, row, specs, fp, start)
+            obj = build(_Scope(ctx, record, fp, start), _location(ctx.file, start))
+        append(obj)
+
+
+def _csv_quoted(
+    ctx: _Ctx, section: str, text: str, lines: Iterator[str], line: int
+) -> tuple[list[str], int]:
+    """The record starting with `text` (physical line `line`) as `csv.reader` reads it, reading
+    on through `lines` while a quoted cell spans lines; and the record's last line."""
+    reader = csv.reader(chain((text,), lines), strict=True)
+    try:
+        row = next(reader)
+    except csv.Error as e:
+        _fail(ctx, line - 1 + (reader.line_num or 1), section, f"malformed CSV: {e}")
+    return row, line - 1 + reader.line_num
 
 
 def _csv_record(
