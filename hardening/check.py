@@ -20,7 +20,9 @@ as an `error` finding and carries on with the other checks.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Mapping
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from types import MappingProxyType
 from typing import ClassVar, TypeVar
 
 from hardening.context import CheckContext
@@ -83,15 +85,23 @@ class Check(ABC):
         remediation: str | None = None,
         evidence: Mapping[str, Scalar] | None = None,
     ) -> Finding:
-        """Build a finding of this check; severity defaults to the spec's."""
+        """Build a finding of this check; severity defaults to the spec's.
+
+        `evidence` is copied, unless it is a read-only `MappingProxyType`, which many findings
+        may then share.
+        """
+        if evidence is None:
+            evidence = {}
+        elif type(evidence) is not MappingProxyType:
+            evidence = dict(evidence)
         return Finding(
-            check_id=self.spec.id,
-            status=status,
-            severity=severity or self.spec.severity,
-            resource=resource,
-            detail=detail,
-            evidence=dict(evidence or {}),
-            remediation=remediation,
+            self.spec.id,
+            status,
+            severity or self.spec.severity,
+            resource,
+            detail,
+            evidence,
+            remediation,
         )
 
     def passed(
@@ -128,6 +138,83 @@ class Check(ABC):
     ) -> Finding:
         """A `skip` finding: this resource could not be judged (say why in `detail`)."""
         return self.finding(Status.SKIP, resource, detail, evidence=evidence)
+
+    def account_findings(
+        self,
+        ctx: CheckContext,
+        verdicts: Iterable[tuple[Account, Verdict]],
+        describe: Describe,
+        summarise: Summarise,
+    ) -> Iterator[Finding]:
+        """Findings for per-account `verdicts`: one finding per account, `describe`d, in
+        estate order; except that where more than `ctx.account_detail` accounts share a
+        verdict, those accounts become one group finding, `summarise`d, whose `affected` lists
+        every account id.
+
+        A verdict is `(status, severity)`, severity None meaning the spec's; yield the same
+        tuple object for the same verdict (module constants), it is what makes a million
+        accounts cheap. The group's resource is `account_group:accounts-<status>` (and
+        `-<severity>` for failures), stable across runs so history and diffs can follow it.
+        Groups come after the single findings, failures first.
+        """
+        default = self.spec.severity
+        accounts: list[Account] = []
+        keys: list[Verdict] = []
+        for account, verdict in verdicts:
+            accounts.append(account)
+            keys.append(verdict)
+        limit = max(ctx.account_detail, 0)
+        norm = {key: (key[0], key[1] or default) for key in set(keys)}
+        sizes: dict[tuple[Status, Severity], int] = {}
+        for key, n in Counter(keys).items():
+            sizes[norm[key]] = sizes.get(norm[key], 0) + n
+        grouped = {key for key, n in sizes.items() if n > limit}
+        groups: dict[tuple[Status, Severity], list[Account]] = {key: [] for key in grouped}
+        for account, key in zip(accounts, keys, strict=True):
+            status, severity = norm[key]
+            group = groups.get((status, severity))
+            if group is not None:
+                group.append(account)
+                continue
+            detail, evidence = describe(account, status)
+            yield self.finding(status, ref(account), detail, severity=severity, evidence=evidence)
+        del accounts, keys
+        for status, severity in sorted(grouped, key=_group_order):
+            members = groups[(status, severity)]
+            detail, evidence = summarise(status, severity, members)
+            suffix = f"-{severity.value}" if status is Status.FAIL else ""
+            where = ResourceRef("account_group", f"accounts-{status.value}{suffix}")
+            yield Finding(
+                self.spec.id,
+                status,
+                severity,
+                where,
+                detail,
+                {**evidence, "accounts": len(members)},
+                None,
+                None,
+                tuple(a.id for a in members),
+            )
+
+
+#: A per-account verdict: `(status, severity)`, severity None meaning the check's default.
+Verdict = tuple[Status, Severity | None]
+PASSED: Verdict = (Status.PASS, None)
+"""The account passes."""
+FAILED: Verdict = (Status.FAIL, None)
+"""The account fails at the check's default severity."""
+SKIPPED: Verdict = (Status.SKIP, None)
+"""The account cannot be judged."""
+#: `describe(account, status)`: detail and evidence of one account's finding.
+Describe = Callable[[Account, Status], tuple[str, Mapping[str, Scalar]]]
+#: `summarise(status, severity, accounts)`: detail and evidence of a group finding.
+Summarise = Callable[[Status, Severity, Sequence[Account]], tuple[str, Mapping[str, Scalar]]]
+
+_STATUS_ORDER = {Status.FAIL: 0, Status.ERROR: 1, Status.SKIP: 2, Status.PASS: 3}
+
+
+def _group_order(key: tuple[Status, Severity]) -> tuple[int, int]:
+    return _STATUS_ORDER[key[0]], -key[1].rank
 
 
 Declared = Account | CredentialStore | Datastore | Host | IdentityProvider

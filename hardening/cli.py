@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from hardening import __version__, notify, publiccli, reports
+from hardening.context import ACCOUNT_DETAIL
 from hardening.errors import HardeningError, InputError, UsageError
 from hardening.estate import Estate, load_estate
 from hardening.model import RunResult, Severity
@@ -82,6 +83,14 @@ def _parser() -> argparse.ArgumentParser:
     )
     scan.add_argument("--probe", action="store_true", help="probe declared endpoints live")
     scan.add_argument("--today", type=_date, help="audit as of this date (YYYY-MM-DD)")
+    scan.add_argument(
+        "--account-detail",
+        type=_count,
+        default=ACCOUNT_DETAIL,
+        metavar="N",
+        help="report accounts one finding each up to N per check and verdict; above that, one "
+        f"group finding listing every account (default: {ACCOUNT_DETAIL})",
+    )
     scan.add_argument("--no-progress", action="store_true", help="no progress bar")
     _store_options(scan, allow_none=True)
     scan.set_defaults(handler=_cmd_scan)
@@ -146,6 +155,16 @@ def _store_options(p: argparse.ArgumentParser, *, allow_none: bool) -> None:
         p.add_argument("--no-store", action="store_true", help="do not record this run")
 
 
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"not a whole number of 0 or more: {text!r}")
+    return value
+
+
 def _date(text: str) -> date:
     try:
         return date.fromisoformat(text)
@@ -179,7 +198,9 @@ def _cmd_scan(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace, registry: Registry, estate: Estate) -> RunResult:
-    options = RunOptions(args.check, args.skip_check, args.today, args.probe, args.debug)
+    options = RunOptions(
+        args.check, args.skip_check, args.today, args.probe, args.debug, args.account_detail
+    )
     show = not args.no_progress and sys.stderr.isatty()
     return run_checks(estate, registry, options, _progress if show else None)
 

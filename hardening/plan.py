@@ -146,6 +146,8 @@ class _Group:
     kind: str
     resources: dict[_Key, ResourceRef] = field(default_factory=dict)
     fingerprints: list[str] = field(default_factory=list)
+    count: int = 0
+    """Resources touched: a group finding counts the accounts it stands for."""
     top: int = 0
     """Highest severity rank among the findings."""
     fixes: dict[str, list[str]] = field(default_factory=dict)
@@ -154,7 +156,9 @@ class _Group:
     def add(self, f: Finding) -> None:
         r = f.resource
         # A resource appears twice only through a buggy plugin; it is touched once.
-        self.resources.setdefault((r.kind, r.id), r)
+        if (r.kind, r.id) not in self.resources:
+            self.resources[(r.kind, r.id)] = r
+            self.count += f.count
         self.fingerprints.append(f.fingerprint)
         rank = f.severity.rank
         self.top = max(self.top, rank)
@@ -179,10 +183,13 @@ def build_plan(run: RunResult) -> FixPlan:
             _note_facts(f, exposed, classification)
         if f.status is not fail or f.waiver is not None:
             continue
-        key = (f.check_id, f.resource.kind)
+        kind = f.resource.kind
+        if kind == "account_group":
+            kind = "account"  # a group finding stands for its accounts: one action with theirs
+        key = (f.check_id, kind)
         group = groups.get(key)
         if group is None:
-            group = groups[key] = _Group(f.check_id, f.resource.kind)
+            group = groups[key] = _Group(f.check_id, kind)
         group.add(f)
 
     drafts = [
@@ -247,7 +254,7 @@ def _draft(
         multiplier *= INTERNET_MULTIPLIER
     if class_rank:
         multiplier *= CLASSIFICATION_MULTIPLIER[_CLASS_BY_RANK[class_rank]]
-    count = len(group.resources)
+    count = group.count
     score = round(multiplier * (1 + math.log10(count)), 3)
     remediation = spec.remediation.text if spec else f"Fix what {group.check_id} reports."
     steps = (*(spec.remediation.steps if spec else ()), *_specific_fixes(group.fixes))

@@ -11,14 +11,14 @@ import secrets
 import time
 import traceback
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from enum import IntEnum
 
 from hardening import __version__
 from hardening.check import Check
 from hardening.collectors import build_context
-from hardening.context import CheckContext
+from hardening.context import ACCOUNT_DETAIL, CheckContext
 from hardening.estate import Estate
 from hardening.model import (
     CheckOutcome,
@@ -66,6 +66,8 @@ class RunOptions:
     """Run live probes against declared endpoints."""
     debug: bool = False
     """Re-raise a crashing check instead of recording it."""
+    account_detail: int = ACCOUNT_DETAIL
+    """Accounts one check reports one finding each, per verdict, before grouping them."""
 
 
 def new_run_id(now: datetime) -> str:
@@ -90,6 +92,8 @@ def run_checks(
     }
     today = options.today or started.date()
     ctx = build_context(estate, needed, today, probe=options.probe)
+    if options.account_detail != ctx.account_detail:
+        ctx = replace(ctx, account_detail=options.account_detail)
 
     findings: list[Finding] = []
     outcomes: dict[str, CheckOutcome] = {}

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from importlib.metadata import entry_points
 
 from hardening.errors import HardeningError
-from hardening.model import RunResult
+from hardening.model import Finding, RunResult
 
 GROUP = "hardening.reports"
 
@@ -50,3 +50,16 @@ def get(name: str) -> Format:
             raise FormatError(f"format {name!r} ({ep.value}) is not a hardening.reports.Format")
         return fmt
     raise FormatError(f"no format {name!r}; available: {', '.join(available())}")
+
+
+#: Account ids a report shows for a group finding; the JSON report lists every one.
+SAMPLE_IDS = 5
+
+
+def detail_text(f: Finding) -> str:
+    """`f.detail`, and for a group finding the first few of its account ids and how many."""
+    if not f.affected:
+        return f.detail
+    sample = ", ".join(f.affected[:SAMPLE_IDS])
+    more = ", …" if len(f.affected) > SAMPLE_IDS else ""
+    return f"{f.detail} (accounts: {sample}{more}; all {len(f.affected):,} in the JSON report)"

@@ -31,6 +31,7 @@ HEADER = (
     "remediation",
     "fingerprint",
     "waived",
+    "affected",
 )
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -60,6 +61,7 @@ def _row(f: Finding, check_remediation: str) -> list[str]:
         neutralise(f.remediation or (check_remediation if f.status is Status.FAIL else "")),
         f.fingerprint,
         "true" if f.waiver is not None else "false",
+        str(len(f.affected)) if f.affected else "",
     ]
 
 

@@ -39,7 +39,7 @@ from hardening.model import (
     Status,
 )
 from hardening.plan import Action, build_plan
-from hardening.reports import Format
+from hardening.reports import Format, detail_text
 
 __all__ = ["PAGE_SIZE", "render_html"]
 
@@ -294,7 +294,7 @@ def _row(f: Finding) -> _Row:
         severity=f.severity.value,
         kind=f.resource.kind,
         id=f.resource.id,
-        detail=f.detail,
+        detail=detail_text(f),
         location=_location(f.resource),
         waiver=f.waiver.reason if f.waiver else "",
     )
@@ -310,7 +310,7 @@ def _compact(f: Finding, file_index: dict[str, int]) -> list[Any]:
         f.severity.rank,
         ref.kind,
         ref.id,
-        f.detail,
+        detail_text(f),
         fi,
         ref.line or 0,
         f.waiver.reason if f.waiver else "",

@@ -20,7 +20,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterable
 
 from hardening.model import CheckOutcome, CheckSpec, Finding, RunResult, Status
-from hardening.reports import Format
+from hardening.reports import Format, detail_text
 
 __all__ = ["LOAD_ERRORS_SUITE", "render_junit"]
 
@@ -98,7 +98,7 @@ def _check_suite(
 
 
 def _failure_text(f: Finding, spec: CheckSpec | None) -> str:
-    parts = [f.detail]
+    parts = [detail_text(f)]
     fix = f.remediation or (spec.remediation.text if spec else "")
     if fix:
         parts.append(f"Remediation: {fix}")

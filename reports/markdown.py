@@ -39,7 +39,7 @@ from hardening.model import (
     Status,
 )
 from hardening.plan import Action, build_plan
-from hardening.reports import Format
+from hardening.reports import Format, detail_text
 
 __all__ = [
     "CELL_MAX",
@@ -277,7 +277,7 @@ def _row(f: Finding) -> _Row:
         expires = f", expires {f.waiver.expires.isoformat()}" if f.waiver.expires else ""
         status = f"{status} (waived: {f.waiver.reason}{expires})"
     # A resource-specific fix is a step of the plan's action; the table keeps to the verdict.
-    return _Row(_resource(f.resource), status, f.severity.value, f.detail)
+    return _Row(_resource(f.resource), status, f.severity.value, detail_text(f))
 
 
 def _resource(r: ResourceRef) -> str:

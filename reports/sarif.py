@@ -37,7 +37,7 @@ from hardening.model import (
     Status,
     Waiver,
 )
-from hardening.reports import Format
+from hardening.reports import Format, detail_text
 
 __all__ = ["FINGERPRINT_KEY", "ROOT_BASE_ID", "SCHEMA_URI", "render_sarif", "sarif_log"]
 
@@ -230,14 +230,21 @@ def _result(f: Finding, rule_index: int, root: PurePath | None) -> dict[str, Any
         "ruleIndex": rule_index,
         "kind": "fail",
         "level": _LEVEL[f.severity],
-        "message": {"text": _text(f.detail)},
+        "message": {"text": _text(detail_text(f))},
         "locations": [_location(f.resource, root)],
         "partialFingerprints": {FINGERPRINT_KEY: f.fingerprint},
-        "properties": {"severity": f.severity.value},
+        "properties": {"severity": f.severity.value, **_group(f)},
     }
     if f.waiver is not None:
         result["suppressions"] = [_suppression(f.waiver)]
     return result
+
+
+def _group(f: Finding) -> dict[str, Any]:
+    """A group finding's size and its first account ids (the JSON report lists all)."""
+    if not f.affected:
+        return {}
+    return {"affected": len(f.affected), "affectedSample": [_text(a) for a in f.affected[:5]]}
 
 
 def _suppression(waiver: Waiver) -> dict[str, Any]:

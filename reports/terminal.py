@@ -44,6 +44,8 @@ _SEVERITY_COLOUR = {
 _TAG_WIDTH = len("[CRITICAL]")
 _STEPS_SHOWN = 3
 _EVIDENCE_ITEMS = 4
+#: Account ids a group finding shows in the terminal; the JSON report lists every one.
+_SAMPLE_IDS = 5
 _EVIDENCE_STR_MAX = 40
 _DETAIL_MAX = 200
 _MESSAGE_MAX = 300
@@ -91,6 +93,8 @@ class _FailGroup:
     check_id: str
     open: int = 0
     """Unwaived failures."""
+    resources: int = 0
+    """Resources those failures are about (a group finding counts its accounts)."""
     waived: int = 0
     """Waived failures."""
     top: int = -1
@@ -135,6 +139,7 @@ def _tally(run: RunResult, keep: int) -> _Tally:
             if f.waiver is None:
                 rank = f.severity.rank
                 group.open += 1
+                group.resources += f.count
                 open_by_severity[f.severity] += 1
                 group.top = max(group.top, rank)
                 if len(group.by_rank[rank]) < keep:
@@ -296,7 +301,7 @@ def _failures(out: list[str], run: RunResult, tally: _Tally, paint: _Painter, ca
         out.append("")
         out.append(
             f"{paint.severity_tag(top)} {paint.bold(_clean(g.check_id, 80))} — {title} "
-            f"({_plural(g.open, 'resource')}{waived})"
+            f"({_plural(g.resources, 'resource')}{waived})"
         )
         # Most severe first; the buckets already hold at most `cap` findings each.
         kept = [f for rank in range(g.top, -1, -1) for f in g.by_rank[rank]][:cap]
@@ -431,6 +436,10 @@ def _resource_line(f: Finding, group_severity: Severity | None, paint: _Painter)
     evidence = _evidence(f.evidence)
     if evidence:
         line += f" [{evidence}]"
+    if f.affected:
+        sample = ", ".join(_clean(a, 40) for a in f.affected[:_SAMPLE_IDS])
+        more = ", …" if len(f.affected) > _SAMPLE_IDS else ""
+        line += f"; accounts: {sample}{more} (the JSON report lists all {len(f.affected):,})"
     if group_severity is not None and f.severity is not group_severity:
         line += " " + paint.colour(f"({f.severity.value})", _SEVERITY_COLOUR[f.severity])
     return line

@@ -2,12 +2,30 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import date
 
-from hardening.check import Check, CheckContext, ref, register
+from hardening.check import (
+    FAILED,
+    PASSED,
+    SKIPPED,
+    Check,
+    CheckContext,
+    Verdict,
+    ref,
+    register,
+)
+from hardening.estate import Account
 from hardening.facets import CredentialStoreScan
-from hardening.model import CheckSpec, Finding, Remediation, ResourceRef, Scalar, Severity
+from hardening.model import (
+    CheckSpec,
+    Finding,
+    Remediation,
+    ResourceRef,
+    Scalar,
+    Severity,
+    Status,
+)
 
 from .mfa_not_enforced import privileged_roles
 
@@ -148,21 +166,34 @@ class CredentialNotResetSinceIncident(Check):
     def _accounts(
         self, ctx: CheckContext, discovered: date, contained: date | None
     ) -> Iterator[Finding]:
-        for account in ctx.accounts:
-            if not account.enabled:
-                continue
+        policy = ctx.policy
+        critical: Verdict = (Status.FAIL, Severity.CRITICAL)
+        since = f"the incident was discovered on {discovered.isoformat()}"
+
+        def verdicts() -> Iterator[tuple[Account, Verdict]]:
+            for account in ctx.accounts:
+                if not account.enabled:
+                    continue
+                changed = account.password_changed
+                if changed is None:
+                    yield account, SKIPPED
+                elif changed >= discovered:
+                    yield account, PASSED
+                else:
+                    privileged = privileged_roles(account, policy)
+                    yield account, critical if privileged else FAILED
+
+        def describe(account: Account, status: Status) -> tuple[str, Mapping[str, Scalar]]:
             changed = account.password_changed
             evidence: dict[str, Scalar] = {"incident_discovered": discovered.isoformat()}
             if changed is None:
-                yield self.skipped(
-                    ref(account),
+                return (
                     "no password change date recorded, so a reset since the incident cannot "
                     "be shown",
-                    evidence=evidence,
+                    evidence,
                 )
-                continue
             evidence["password_changed"] = changed.isoformat()
-            if changed >= discovered:
+            if status is Status.PASS:
                 caveat = ""
                 if contained is not None and changed < contained:
                     evidence["before_containment"] = True
@@ -170,24 +201,63 @@ class CredentialNotResetSinceIncident(Check):
                         f", but before containment on {contained.isoformat()}; reset again if "
                         "the attacker could still read credentials then"
                     )
-                yield self.passed(
-                    ref(account),
-                    f"password changed on {changed.isoformat()}, on or after the incident was "
-                    f"discovered on {discovered.isoformat()}{caveat}",
-                    evidence=evidence,
+                return (
+                    f"password changed on {changed.isoformat()}, on or after {since}{caveat}",
+                    evidence,
                 )
-                continue
-            roles = privileged_roles(account, ctx.policy)
+            roles = privileged_roles(account, policy)
             days = (discovered - changed).days
             evidence["days_before_discovery"] = days
             privileged = (
                 f"; critical because of privileged role {', '.join(roles)}" if roles else ""
             )
-            yield self.failed(
-                ref(account),
-                f"password last changed on {changed.isoformat()}, {days} day(s) before the "
-                f"incident was discovered on {discovered.isoformat()}, and not reset since"
-                + privileged,
-                severity=Severity.CRITICAL if roles else None,
-                evidence=evidence,
+            return (
+                f"password last changed on {changed.isoformat()}, {days} day(s) before {since}, "
+                "and not reset since" + privileged,
+                evidence,
             )
+
+        def summarise(
+            status: Status, severity: Severity, accounts: Sequence[Account]
+        ) -> tuple[str, Mapping[str, Scalar]]:
+            evidence: dict[str, Scalar] = {"incident_discovered": discovered.isoformat()}
+            n = len(accounts)
+            if status is Status.SKIP:
+                return (
+                    f"enabled accounts recording no password change date, so that a reset "
+                    f"since the incident cannot be shown: {n:,}",
+                    evidence,
+                )
+            dates = [a.password_changed for a in accounts if a.password_changed is not None]
+            if status is Status.PASS:
+                early = sum(1 for d in dates if d < contained) if contained is not None else 0
+                caveat = ""
+                if early:
+                    evidence["before_containment"] = early
+                    caveat = (
+                        f"; {early:,} of them before containment on {contained.isoformat()}"
+                        if contained is not None
+                        else ""
+                    )
+                return (
+                    f"enabled accounts whose password changed on or after {since}: "
+                    f"{n:,}{caveat}",
+                    evidence,
+                )
+            oldest = min(dates)
+            evidence.update(
+                oldest_change=oldest.isoformat(),
+                days_before_discovery_max=(discovered - oldest).days,
+            )
+            privileged = (
+                "; critical because each holds a privileged role"
+                if severity is Severity.CRITICAL
+                else ""
+            )
+            return (
+                f"enabled accounts whose password was last changed before {since} and not "
+                f"reset since: {n:,}, the oldest changed on {oldest.isoformat()}" + privileged,
+                evidence,
+            )
+
+        return self.account_findings(ctx, verdicts(), describe, summarise)

@@ -6,11 +6,12 @@ account checks of the auth pack import it from here so the scope is decided in o
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
+from functools import lru_cache
 
-from hardening.check import Check, CheckContext, ref, register
+from hardening.check import FAILED, PASSED, Check, CheckContext, Verdict, register
 from hardening.estate import Account, Policy
-from hardening.model import CheckSpec, Finding, Remediation, Severity
+from hardening.model import CheckSpec, Finding, Remediation, Scalar, Severity, Status
 
 #: A role whose name contains this is administrative, whatever the policy lists.
 ADMIN_MARK = "admin"
@@ -29,8 +30,16 @@ def privileged_roles(account: Account, policy: Policy) -> tuple[str, ...]:
     role: CIS Controls v8 6.5 requires MFA for administrative access even where the
     organisation's policy forgot to list the role.
     """
-    required = {role.casefold() for role in policy.mfa_required_roles}
-    return tuple(r for r in account.roles if r.casefold() in required or is_admin_role(r))
+    if not account.roles:
+        return ()
+    return _privileged(account.roles, policy.mfa_required_roles)
+
+
+@lru_cache(maxsize=4096)
+def _privileged(roles: tuple[str, ...], required: tuple[str, ...]) -> tuple[str, ...]:
+    # Memoised: a directory of a million accounts holds a handful of distinct role lists.
+    wanted = {role.casefold() for role in required}
+    return tuple(r for r in roles if r.casefold() in wanted or is_admin_role(r))
 
 
 @register
@@ -94,22 +103,32 @@ class MfaNotEnforced(Check):
     )
 
     def evaluate(self, ctx: CheckContext) -> Iterator[Finding]:
-        listed = {role.casefold() for role in ctx.policy.mfa_required_roles}
-        for account in ctx.accounts:
-            if not account.enabled:
-                continue
-            roles = privileged_roles(account, ctx.policy)
-            if not roles:
-                continue
+        policy = ctx.policy
+        critical: Verdict = (Status.FAIL, Severity.CRITICAL)
+        listed = {role.casefold() for role in policy.mfa_required_roles}
+
+        def verdicts() -> Iterator[tuple[Account, Verdict]]:
+            for account in ctx.accounts:
+                if not account.enabled:
+                    continue
+                roles = privileged_roles(account, policy)
+                if not roles:
+                    continue
+                if account.mfa:
+                    yield account, PASSED
+                else:
+                    admin = any(is_admin_role(r) for r in roles)
+                    yield account, critical if admin else FAILED
+
+        def describe(account: Account, status: Status) -> tuple[str, Mapping[str, Scalar]]:
+            roles = privileged_roles(account, policy)
             evidence = {"roles": ", ".join(roles), "mfa_methods": ", ".join(account.mfa)}
-            if account.mfa:
-                yield self.passed(
-                    ref(account),
+            if status is Status.PASS:
+                return (
                     f"second factor enrolled ({', '.join(account.mfa)}) for role "
                     f"{', '.join(roles)}",
-                    evidence=evidence,
+                    evidence,
                 )
-                continue
             admin = any(is_admin_role(r) for r in roles)
             covered = [r for r in roles if r.casefold() in listed]
             why = (
@@ -118,10 +137,39 @@ class MfaNotEnforced(Check):
                 else f"administrative role {', '.join(roles)} requires MFA (CIS Controls v8 6.5) "
                 "although policy.mfa_required_roles does not list it"
             )
-            yield self.failed(
-                ref(account),
+            return (
                 f"enabled account signs in with a password alone; {why}"
                 + ("; critical because the role is administrative" if admin else ""),
-                severity=Severity.CRITICAL if admin else None,
-                evidence=evidence,
+                evidence,
             )
+
+        def summarise(
+            status: Status, severity: Severity, accounts: Sequence[Account]
+        ) -> tuple[str, Mapping[str, Scalar]]:
+            by_role: dict[str, int] = {}
+            for account in accounts:
+                for role in privileged_roles(account, policy):
+                    by_role[role] = by_role.get(role, 0) + 1
+            evidence: dict[str, Scalar] = {
+                f"role_{role}": count for role, count in sorted(by_role.items())
+            }
+            roles = ", ".join(sorted(by_role))
+            n = len(accounts)
+            if status is Status.PASS:
+                return (
+                    f"enabled accounts in roles requiring MFA ({roles}) with a second factor "
+                    f"enrolled: {n:,}",
+                    evidence,
+                )
+            admin = (
+                "; critical because the roles are administrative"
+                if (severity is Severity.CRITICAL)
+                else ""
+            )
+            return (
+                f"enabled accounts in roles requiring MFA ({roles}) that sign in with a "
+                f"password alone: {n:,}" + admin,
+                evidence,
+            )
+
+        return self.account_findings(ctx, verdicts(), describe, summarise)

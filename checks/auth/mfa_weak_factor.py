@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
+from functools import lru_cache
+from types import MappingProxyType
+from typing import NamedTuple
 
-from hardening.check import Check, CheckContext, ref, register
-from hardening.model import CheckSpec, Finding, Remediation, Scalar, Severity
+from hardening.check import FAILED, PASSED, SKIPPED, Check, CheckContext, Verdict, register
+from hardening.estate import Account
+from hardening.model import CheckSpec, Finding, Remediation, Scalar, Severity, Status
 
 from .mfa_not_enforced import privileged_roles
 
@@ -86,51 +90,106 @@ class MfaWeakFactor(Check):
     )
 
     def evaluate(self, ctx: CheckContext) -> Iterator[Finding]:
-        for account in ctx.accounts:
-            if not account.enabled or not account.mfa:
-                continue
-            roles = privileged_roles(account, ctx.policy)
-            if not roles:
-                continue
-            factors = {_normalise(f) for f in account.mfa}
-            weak = sorted(factors & WEAK_FACTORS)
-            resistant = sorted(factors & PHISHING_RESISTANT_FACTORS)
-            device = sorted(factors & DEVICE_FACTORS)
-            unknown = sorted(factors - WEAK_FACTORS - PHISHING_RESISTANT_FACTORS - DEVICE_FACTORS)
-            evidence: dict[str, Scalar] = {
-                "roles": ", ".join(roles),
-                "mfa_methods": ", ".join(sorted(factors)),
-            }
-            strong = resistant + device
-            if strong:
-                fallback = (
-                    f"; {', '.join(weak)} is still enrolled and may be offered as a fallback, "
-                    "remove it"
-                    if weak
+        policy = ctx.policy
+
+        def verdicts() -> Iterator[tuple[Account, Verdict]]:
+            for account in ctx.accounts:
+                if not account.enabled or not account.mfa:
+                    continue
+                roles = privileged_roles(account, policy)
+                if roles:
+                    yield account, _VERDICTS[_judge(account.mfa, roles).status]
+
+        def describe(account: Account, status: Status) -> tuple[str, Mapping[str, Scalar]]:
+            verdict = _judge(account.mfa, privileged_roles(account, policy))
+            return verdict.detail, verdict.evidence
+
+        def summarise(
+            status: Status, severity: Severity, accounts: Sequence[Account]
+        ) -> tuple[str, Mapping[str, Scalar]]:
+            n = len(accounts)
+            verdicts = [_judge(a.mfa, privileged_roles(a, policy)) for a in accounts]
+            if status is Status.PASS:
+                fallback = sum(1 for v in verdicts if v.evidence.get("weak_fallback"))
+                tail = (
+                    f"; {fallback:,} of them also have SMS, voice or email enrolled, which may "
+                    "be offered as a fallback: remove it"
+                    if fallback
                     else ""
                 )
-                kind = "a phishing-resistant" if resistant else "an app or token"
-                yield self.passed(
-                    ref(account),
-                    f"privileged account has {kind} factor ({', '.join(strong)}){fallback}",
-                    evidence={**evidence, "weak_fallback": bool(weak)},
+                return (
+                    f"privileged accounts with an app, token or phishing-resistant factor: "
+                    f"{n:,}{tail}",
+                    {"weak_fallback": fallback},
                 )
-            elif unknown:
-                yield self.skipped(
-                    ref(account),
-                    f"cannot judge the enrolled factor(s) {', '.join(unknown)}: not a known "
-                    "method name (expected e.g. totp, webauthn, push, sms, voice, email)",
-                    evidence=evidence,
+            if status is Status.SKIP:
+                return (
+                    f"privileged accounts whose only factors are not known method names "
+                    f"(expected e.g. totp, webauthn, push, sms, voice, email): {n:,}",
+                    {},
                 )
-            else:
-                risks = []
-                if factors & {"sms", "voice"}:
-                    risks.append("SIM swap or number port")
-                if "email" in factors:
-                    risks.append("a compromised mailbox")
-                yield self.failed(
-                    ref(account),
-                    f"privileged account's only second factor is {', '.join(weak)}, open to "
-                    f"{' and '.join(risks)} as well as phishing",
-                    evidence=evidence,
-                )
+            by_factor: dict[str, int] = {}
+            for v in verdicts:
+                for factor in str(v.evidence["mfa_methods"]).split(", "):
+                    by_factor[factor] = by_factor.get(factor, 0) + 1
+            return (
+                f"privileged accounts whose only second factor is SMS, voice or email, open to "
+                f"SIM swap, number port or a compromised mailbox as well as phishing: {n:,}",
+                {f"with_{factor}": count for factor, count in sorted(by_factor.items())},
+            )
+
+        return self.account_findings(ctx, verdicts(), describe, summarise)
+
+
+_VERDICTS = {Status.PASS: PASSED, Status.FAIL: FAILED, Status.SKIP: SKIPPED}
+
+
+class _Verdict(NamedTuple):
+    status: Status
+    detail: str
+    evidence: Mapping[str, Scalar]
+
+
+@lru_cache(maxsize=4096)
+def _judge(mfa: tuple[str, ...], roles: tuple[str, ...]) -> _Verdict:
+    """The verdict on a privileged account with factors `mfa` (memoised: few combinations)."""
+    factors = {_normalise(f) for f in mfa}
+    weak = sorted(factors & WEAK_FACTORS)
+    resistant = sorted(factors & PHISHING_RESISTANT_FACTORS)
+    device = sorted(factors & DEVICE_FACTORS)
+    unknown = sorted(factors - WEAK_FACTORS - PHISHING_RESISTANT_FACTORS - DEVICE_FACTORS)
+    evidence: dict[str, Scalar] = {
+        "roles": ", ".join(roles),
+        "mfa_methods": ", ".join(sorted(factors)),
+    }
+    strong = resistant + device
+    if strong:
+        fallback = (
+            f"; {', '.join(weak)} is still enrolled and may be offered as a fallback, remove it"
+            if weak
+            else ""
+        )
+        kind = "a phishing-resistant" if resistant else "an app or token"
+        return _Verdict(
+            Status.PASS,
+            f"privileged account has {kind} factor ({', '.join(strong)}){fallback}",
+            MappingProxyType({**evidence, "weak_fallback": bool(weak)}),
+        )
+    if unknown:
+        return _Verdict(
+            Status.SKIP,
+            f"cannot judge the enrolled factor(s) {', '.join(unknown)}: not a known method "
+            "name (expected e.g. totp, webauthn, push, sms, voice, email)",
+            MappingProxyType(evidence),
+        )
+    risks = []
+    if factors & {"sms", "voice"}:
+        risks.append("SIM swap or number port")
+    if "email" in factors:
+        risks.append("a compromised mailbox")
+    return _Verdict(
+        Status.FAIL,
+        f"privileged account's only second factor is {', '.join(weak)}, open to "
+        f"{' and '.join(risks)} as well as phishing",
+        MappingProxyType(evidence),
+    )

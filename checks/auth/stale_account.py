@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
+from datetime import timedelta
 
-from hardening.check import Check, CheckContext, ref, register
-from hardening.model import CheckSpec, Finding, Remediation, Scalar, Severity
+from hardening.check import FAILED, PASSED, SKIPPED, Check, CheckContext, Verdict, register
+from hardening.estate import Account
+from hardening.model import CheckSpec, Finding, Remediation, Scalar, Severity, Status
 
 from .mfa_not_enforced import privileged_roles
 
@@ -68,47 +70,87 @@ class StaleAccount(Check):
 
     def evaluate(self, ctx: CheckContext) -> Iterator[Finding]:
         window = ctx.policy.stale_account_days
-        for account in ctx.accounts:
-            if not account.enabled:
-                continue
-            roles = privileged_roles(account, ctx.policy)
+        today = ctx.today
+        cutoff = today - timedelta(days=window)
+        policy = ctx.policy
+        high: Verdict = (Status.FAIL, Severity.HIGH)
+
+        def verdicts() -> Iterator[tuple[Account, Verdict]]:
+            for account in ctx.accounts:
+                if not account.enabled:
+                    continue
+                seen = account.last_login
+                if seen is None:
+                    seen = account.password_changed
+                if seen is None:
+                    yield account, SKIPPED
+                elif seen >= cutoff:
+                    yield account, PASSED
+                else:
+                    privileged = privileged_roles(account, policy)
+                    yield account, high if privileged else FAILED
+
+        def describe(account: Account, status: Status) -> tuple[str, Mapping[str, Scalar]]:
             evidence: dict[str, Scalar] = {"stale_account_days": window}
             if account.last_login is not None:
-                idle = (ctx.today - account.last_login).days
+                idle = (today - account.last_login).days
                 evidence.update(last_login=account.last_login.isoformat(), days_idle=idle)
-                if idle <= window:
-                    yield self.passed(
-                        ref(account),
-                        f"last sign-in {idle} day(s) ago, within the {window}-day policy",
-                        evidence=evidence,
+                if status is Status.PASS:
+                    return f"last sign-in {idle} day(s) ago, within the {window}-day policy", (
+                        evidence
                     )
-                    continue
                 what = f"last sign-in was {idle} days ago"
             elif account.password_changed is not None:
-                age = (ctx.today - account.password_changed).days
+                age = (today - account.password_changed).days
                 evidence.update(
                     password_changed=account.password_changed.isoformat(), days_since_set=age
                 )
-                if age <= window:
-                    yield self.passed(
-                        ref(account),
+                if status is Status.PASS:
+                    return (
                         f"no sign-in recorded, but the password was set {age} day(s) ago "
                         f"(a new account, within the {window}-day policy)",
-                        evidence=evidence,
+                        evidence,
                     )
-                    continue
                 what = f"no sign-in is recorded and the password was set {age} days ago"
             else:
-                yield self.skipped(
-                    ref(account),
-                    "neither a last sign-in nor a password change date is recorded",
-                    evidence=evidence,
-                )
-                continue
+                return "neither a last sign-in nor a password change date is recorded", evidence
+            roles = privileged_roles(account, policy)
             privileged = f"; high because of privileged role {', '.join(roles)}" if roles else ""
-            yield self.failed(
-                ref(account),
+            return (
                 f"enabled account is dormant: {what}, beyond the {window}-day policy" + privileged,
-                severity=Severity.HIGH if roles else None,
-                evidence=evidence,
+                evidence,
             )
+
+        def summarise(
+            status: Status, severity: Severity, accounts: Sequence[Account]
+        ) -> tuple[str, Mapping[str, Scalar]]:
+            evidence: dict[str, Scalar] = {"stale_account_days": window}
+            n = len(accounts)
+            if status is Status.SKIP:
+                return (
+                    f"enabled accounts recording neither a last sign-in nor a password change "
+                    f"date: {n:,}",
+                    evidence,
+                )
+            seen = [a.last_login or a.password_changed for a in accounts]
+            oldest = min(d for d in seen if d is not None)
+            newest = max(d for d in seen if d is not None)
+            if status is Status.PASS:
+                evidence["latest_activity"] = newest.isoformat()
+                return (
+                    f"enabled accounts that signed in (or were set up) within the {window}-day "
+                    f"policy: {n:,}",
+                    evidence,
+                )
+            evidence.update(oldest_activity=oldest.isoformat(), days_idle_max=(today - oldest).days)
+            privileged = (
+                "; high because each holds a privileged role" if (severity is Severity.HIGH) else ""
+            )
+            return (
+                f"dormant enabled accounts, with no sign-in (or, with none recorded, no "
+                f"password change) within the {window}-day policy: {n:,}, idle the longest "
+                f"since {oldest.isoformat()}" + privileged,
+                evidence,
+            )
+
+        return self.account_findings(ctx, verdicts(), describe, summarise)

@@ -39,6 +39,7 @@ EXPECTED_HEADER = [
     "remediation",
     "fingerprint",
     "waived",
+    "affected",
 ]
 
 
@@ -102,6 +103,7 @@ def test_header_and_one_row_per_finding() -> None:
         "remediation": "Enrol TOTP.",
         "fingerprint": run.findings[0].fingerprint,
         "waived": "false",
+        "affected": "",
     }
     by_id = {r[4]: dict(zip(header, r, strict=True)) for r in body}
     assert by_id["u-2"]["remediation"] == ""
