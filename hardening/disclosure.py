@@ -46,6 +46,7 @@ RULES: dict[str, str] = {
     "technical-detail": "the name of an internal component (servers, firewall, keys, tables ...)",
     "attack-path": "how the attackers got in or moved (entry point, supplier, phishing, flaw)",
     "internal-system": "names which internal system (by its role) was breached or is weak",
+    "unvetted-statement": "a sentence of prose that is not one of the known-safe shapes",
 }
 
 
@@ -497,6 +498,527 @@ _SNAKE = re.compile(r"\b[A-Za-z][A-Za-z0-9]*_[A-Za-z0-9_]+\b")
 _SENTENCE = re.compile(r"[^.!?\n]+(?:[.!?]+|$)|\n")
 
 
+# ---------------------------------------------------------------------------------------------
+# The sentence layer (`unvetted-statement`). Phrase rules only know the wording they were
+# written for, so prose is also read the other way round: every sentence must have one of the
+# shapes customer communications legitimately use, and none of the cues that turn such a
+# sentence into an account of how the incident happened or of a weakness that remains.
+
+_CUSTOMERS = (
+    r"customers?|members?|patients?|parents?|carers?|tenants?|residents?|pupils?|students?"
+    r"|donors?|supporters?|policyholders?|passengers?|guests?|clients?|cardholders?|users?"
+    r"|families|people|anyone|everyone|account\s+holders?|shoppers?|subscribers?|callers?"
+)
+# Base forms that open an instruction ("Check your statements", "Say only what is in this brief").
+_IMPERATIVE = (
+    r"accept|acknowledge|activate|add|allow|apologi[sz]e|apply|ask|avoid|be|beware|block|book"
+    r"|call|cancel|change|check|choose|confirm|consider|contact|continue|create|delete|dial|do"
+    r"|don't|download|e-?mail|enable|enrol|enroll|enter|explain|find|follow|forward|freeze|get"
+    r"|give|go|hang|have|ignore|keep|let|listen|log|look|make|message|monitor|never|note|offer"
+    r"|open|pass|phone|place|protect|quote|read|record|register|remember|remind|reply|report"
+    r"|request|reset|review|ring|say|see|select|send|set|share|sign|slow|speak|stay|stop|switch"
+    r"|take|talk|tell|text|thank|think|transfer|treat|turn|update|use|visit|wait|watch|write"
+)
+# A clause opening that addresses the reader: an instruction, a condition, "you ...", or what
+# customers can do. Soft cues (durations, deadlines, "until", "only") are allowed in these.
+_CUSTOMER_DIRECTED = re.compile(
+    rf"^(?:(?:please|just|also|always|simply|so|and|then|or|now|remember|q|a)[:,]?\s+)*"
+    rf"(?:(?:{_IMPERATIVE})\b"
+    r"|if\b|unless\b|when\s+you\b|whenever\b|before\s+you\b|once\s+you\b|to\s+\w+\s*\w*,"
+    r"|you\b|your\b|yours\b|dear\b|thank"
+    rf"|(?:(?:all|most|any|some|affected|vulnerable|our|other)\s+)?(?:{_CUSTOMERS})\b"
+    r"(?:\s+(?:who|aged|over|under|with|in|whose|that)\b[^,]*?)?\s+(?:can|may|should|will"
+    r"|do\s+not|don't|need|needn't|are\s+(?:able"
+    r"|welcome|eligible|entitled))\b"
+    r"|(?:criminals|fraudsters|scammers|people)\s+(?:may|might|can|could|sometimes|often|will"
+    r"|often|already)\b"
+    r"|we\s+(?:will|would)\s+never\b|we\s+(?:still\s+)?(?:recommend|suggest"
+    r"|advise|encourage|urge|ask)\b|signs?\b|it\s+is\s+(?:important|a\s+good\s+idea|worth))",
+    _I,
+)
+_GENERIC_AGENT = (
+    r"(?:someone|somebody|criminals|attackers|an?\s+(?:unauthori[sz]ed|unknown|outside|criminal)"
+    r"\s+(?:person|third\s+party|party|individual|group|user)|an?\s+third\s+party)"
+)
+_GENERIC_OBJECT = (
+    r"(?:(?:some|parts?)\s+(?:of\s+)?)?(?:our|your|the)?\s*(?:customer\s+|customers'\s+|personal\s+"
+    r"|members'\s+|computer\s+)?(?:systems?|network|information|data|details|records|accounts?)"
+)
+_INCIDENT_FACT = (
+    rf"\b{_GENERIC_AGENT}\s+(?:without\s+permission\s+)?(?:had\s+|has\s+|may\s+have\s+)?"
+    rf"(?:got\s+into|gained\s+access\s+to|accessed|got\s+hold\s+of|got\s+access\s+to|broken\s+into"
+    rf"|broke\s+into|viewed|seen|saw)\s+{_GENERIC_OBJECT}(?:\s+without\s+permission)?"
+    rf"|\b{_GENERIC_OBJECT}\s+(?:was|were|had\s+been)\s+accessed\s+without\s+permission"
+    r"|\bby\s+someone\s+who\s+should\s+not\s+have\s+(?:seen|had)\s+(?:them|it)\b"
+)
+_SAFE_SHAPES: tuple[tuple[str, re.Pattern[str]], ...] = (
+    (
+        "apology",
+        re.compile(
+            r"\b(?:sorry|apologi[sz]\w*|regret|thank(?:s|\s+you)?|grateful|appreciate"
+            r"|trust(?:ed)?|let\s+you\s+down|take\s+[^.]{0,60}\bseriously|(?:top\s+)?priority"
+            r"|committed\s+to|determined\s+to|put\s+(?:it|things)\s+right|understand"
+            r"|unsettling|upsetting|worrying|distress|inconvenience|concern)\b",
+            _I,
+        ),
+    ),
+    (
+        "greeting",
+        re.compile(
+            r"^(?:dear|hello|hi|yours|kind\s+regards|best\s+wishes|regards|warm\s+regards"
+            r"|with\s+best\s+wishes|sincerely)\b",
+            _I,
+        ),
+    ),
+    (
+        "data involved",
+        re.compile(
+            r"\b(?:was|were|is|are|has|have|had|may|might|could|did|does|do)\s+(?:not\s+|n't\s+"
+            r"|also\s+|never\s+|only\s+)?(?:have\s+)?(?:been\s+)?(?:involved|affected|accessed"
+            r"|viewed|seen|taken|copied|included|impacted|exposed|stolen|compromised|part\s+of"
+            r"|among|caught\s+up|at\s+risk|changed|misused|touched|looked\s+at|obtained|stored\s+by)"
+            r"|\b(?:involved|affected)\s+(?:was|were|included|are|is|did)\b|\bincluded\s+your\b"
+            r"|\b(?:did|does|do)\s+not\s+(?:include|involve|affect)\b|\bnot\s+affected\b"
+            r"|\bno\s+(?:evidence|sign|indication|suggestion|reason\s+to\s+(?:believe|think))\b"
+            r"|\bnot\s+found\s+any\s+evidence\b|\bas\s+(?:normal|usual)\b"
+            r"|\b(?:is|are|remains?|stays?)\s+(?:still\s+|now\s+|fully\s+)?(?:safe|protected|secure"
+            r"|unaffected|available|open|in\s+force|valid|working|unchanged)\b"
+            r"|\b(?:has|have)\s+not\s+(?:been\s+)?(?:changed|affected)\b",
+            _I,
+        ),
+    ),
+    (
+        "advice",
+        re.compile(
+            _CUSTOMER_DIRECTED.pattern + r"|\bwe\s+(?:still\s+)?(?:recommend|suggest|advise"
+            r"|encourage|urge)\b|\bas\s+a\s+precaution\b|\bplease\b|\bgenuine\b|\bfrom\s+us\b"
+            r"|\b(?:claim\w*|pretend\w*)\s+to\s+be\s+(?:from\s+)?us\b"
+            r"|\byou\s+(?:did|do|were|are)\s+not\s+(?:apply|make|recogni[sz]e|expect|ask|request"
+            r"|authori[sz]e|order|sign|know|sure)",
+            _I,
+        ),
+    ),
+    (
+        "customer action",
+        re.compile(
+            rf"\b(?:{_CUSTOMERS})\s+(?:have|has)\s+(?:already\s+)?(?:updated|changed|signed|enrolled"
+            r"|registered|taken|contacted|called)\b",
+            _I,
+        ),
+    ),
+    (
+        "contact",
+        re.compile(
+            r"\b(?:call|phone|ring|e-?mail|write\s+to|text|message|contact|reach|visit|speak\s+to"
+            r"|talk\s+to)\s+(?:us|our|the\s+(?:number|helpline|team))\b"
+            r"|\b(?:helpline|lines|contact\s+cent(?:re|er)|branch(?:es)?|team|we|office|advisers"
+            r"|support)\s+(?:is|are|remain)\s+(?:also\s+)?(?:open|available|here|ready|on\s+hand)\b"
+            r"|\bhere\s+(?:to\s+help|for\s+you)\b"
+            r"|\b(?:opening\s+hours|freephone|freepost|large\s+print|braille|another\s+format"
+            r"|in\s+branch|secure\s+messages?|questions\s+and\s+answers|common\s+questions|faqs?"
+            r"|get\s+in\s+touch|this\s+page|website|social\s+media|app|helpline|phone\s+number"
+            r"|postal\s+address)\b|https?://|\bwww\.|@|\+\d|\b0\d{3,4}\s?\d{3}\s?\d{3,4}\b"
+            r"|\b(?:keep|keeping)\s+you\s+(?:informed|updated|posted)\b"
+            r"|\b(?:let|tell|write\s+to|contact|update)\s+you\b"
+            r"|\bwe\s+(?:will\s+|'ll\s+)?(?:reply|respond|publish|post|share\s+updates|update)\b"
+            r"|\bwe\s+(?:are|have|'re|'ve)?\s*(?:been\s+)?(?:writing|written|wrote|contacting"
+            r"|contacted|telling|told|informing|informed|notif(?:ied|ying)|emailing|emailed"
+            r"|letting|in\s+touch)\b",
+            _I,
+        ),
+    ),
+    (
+        "offer",
+        re.compile(
+            r"\b(?:offer(?:s|ed|ing)?|free(?:\s+of\s+charge)?|credit\s+(?:monitoring|reports?|file)"
+            r"|identity\s+(?:protection|monitoring|theft|fraud)|monitoring\s+service|refund\w*"
+            r"|reimburs\w+|compensat\w+|cover\s+(?:any|the|your|all)|replace\s+your\s+cards?"
+            r"|new\s+cards?|replac(?:e|ing|ement)\s+(?:\w+\s+){0,2}cards?|callback|call\s+you\s+back"
+            r"|alerts?\s+you|(?:can|will|are\s+here\s+to|happy\s+to)\s+help|dedicated\s+to"
+            r"|support(?:ing)?\s+(?:affected\s+)?(?:customers|members|you|people)"
+            r"|support\s+(?:you|is\s+available)|help\s+(?:you|customers|members|anyone)"
+            r"|(?:held|hold\s+you)\s+responsible|activation\s+code|the\s+code|sign\s+up|enrol"
+            r"|at\s+no\s+cost|pay\s+for\s+any|extra\s+(?:help|support)|victim\s+support"
+            r"|support\s+line|dedicated\s+(?:team|helpline|page)|support\s+team|(?:fraud|support)"
+            r"\s+team|losses|money\s+(?:lost|taken))\b",
+            _I,
+        ),
+    ),
+    (
+        "regulator",
+        re.compile(
+            r"\b(?:regulators?|information\s+commissioner|ico|police|action\s+fraud|law\s+enforcement"
+            r"|authorities|national\s+cyber\s+security\s+centre|ncsc|national\s+crime\s+agency"
+            r"|financial\s+conduct\s+authority|fca|cqc|ofgem|ofwat|ofcom|ofsted"
+            r"|charity\s+commission|data\s+protection\s+(?:regulator|authority)"
+            r"|(?:independent|external|outside|specialist|leading|forensic|expert)\s+(?:[\w-]+\s+){0,3}"
+            r"(?:specialists?|experts?|firms?|investigators?|help|review|advisers?|team|company"
+            r"|consultants?|partners?)|specialists|experts|independently|investigat\w+|review"
+            r"|review\w*|learn\s+from|board|chief\s+executive|head\s+of|cooperat\w+|co-operat\w+)\b",
+            _I,
+        ),
+    ),
+    (
+        "improvement",
+        re.compile(
+            r"\bwe\s+(?:have\s+|'ve\s+|had\s+)?(?:now\s+|also\s+|since\s+|further\s+|already\s+"
+            r"|recently\s+|quickly\s+|immediately\s+|then\s+|have\s+)*(?:strengthened|improved"
+            r"|introduced|replaced|upgraded|updated|tightened|reviewed|added|increased|enhanced"
+            r"|reinforced|secured|changed|made|taken|took|put|rolled\s+out|brought|appointed"
+            r"|invested|moved|tested|trained|given|extended|expanded|reset|closed|installed"
+            r"|implemented|adopted|set\s+up|completed|carried\s+out|restored|rebuilt|renewed"
+            r"|refreshed|checked|audited|reduced|limited|restricted|removed|retired|engaged|acted"
+            r"|stopped|contained|worked|enabled|switched\s+on|turned\s+on|deployed|launched"
+            r"|created|hired|recruited|overhauled|redesigned|raised|built|fixed|patched|hardened"
+            r"|begun|started\s+using|dealt)\b"
+            r"|\bwe\s+(?:now\s+|also\s+|regularly\s+|continue\s+to\s+|will\s+continue\s+to\s+"
+            r"|always\s+|constantly\s+)*(?:check|test|review|monitor|keep|store|encrypt|protect"
+            r"|require|train|watch|look\s+after|improve|strengthen|invest|back\s+up|scan|audit"
+            r"|limit|restrict|hold)\b"
+            r"|\b(?:is|are|'s|'re)\s+(?:now\s+|also\s+|all\s+|always\s+|fully\s+|more\s+|much\s+"
+            r"|more\s+tightly\s+|securely\s+)*(?:required|in\s+place|protected|encrypted|kept"
+            r"|stored|checked|tested|monitored|reviewed|controlled|secured|trained|backed\s+up"
+            r"|enforced|switched\s+on|turned\s+on|enabled|used|restricted|limited|hashed|covered"
+            r"|running\s+normally|secure|safer|stronger)\b"
+            r"|\b(?:our\s+[\w\s-]{0,30}?|staff|everyone|every\s+[\w\s]{0,20}?)\s+(?:now\s+)?(?:monitors?"
+            r"|checks?|reviews?|tests?|protects?|watches|uses?|signs?\s+in|needs?|requires?)\b"
+            r"|\b(?:protects?|secures?|safeguards?)\s+(?:access|your|customer|our|the|all)\b"
+            r"|\b(?:has|have)\s+(?:now\s+|also\s+|all\s+)*(?:been\s+)?(?:independently\s+)?(?:improved"
+            r"|strengthened|reduced|tightened|upgraded|increased|replaced|enhanced|completed"
+            r"|checked|reviewed|tested|added|introduced|contained|had|completed)\b"
+            r"|\bnow\s+(?:use|uses|need|needs|sign|signs|has|have|require|requires|check|checks"
+            r"|keep|keeps|protect|protects|encrypt|encrypts|get|gets|help|helps)\b"
+            r"|\b(?:new|stronger|extra|additional|better)\s+(?:[\w-]+\s+)?(?:checks|protections?"
+            r"|safeguards|security|controls)\s+(?:help|protect|stop|make|are|is)\b",
+            _I,
+        ),
+    ),
+    (
+        "incident timing",
+        re.compile(
+            r"\bwe\s+(?:first\s+|recently\s+|quickly\s+)?(?:found\s+out|became\s+aware|discovered"
+            r"|learned|learnt|identified|detected|noticed|found|were\s+made\s+aware|realised"
+            r"|realized|spotted|brought|stopped)\b"
+            r"|\b(?:incident|breach|attack|it)\s+(?:has\s+been|was|is)\s+(?:now\s+)?(?:contained"
+            r"|over|under\s+control|resolved|stopped|closed)\b"
+            r"|\b(?:incident|breach|attack)\s+(?:took\s+place|happened|occurred)\s+in\b"
+            r"|\b(?:there\s+(?:has\s+been|was)|about|of|to|explain|is)\s+(?:an?|the|this)\s+"
+            r"(?:recent\s+)?(?:[\w-]+\s+)?(?:incident|breach)\b"
+            r"|\b(?:incident|breach)\b[^.]{0,60}\b(?:affected|involved)\b"
+            r"|\bwhat\s+(?:has\s+)?happened\b|" + _INCIDENT_FACT,
+            _I,
+        ),
+    ),
+    (
+        "no detail",
+        re.compile(
+            r"\b(?:not|never)\s+(?:be\s+)?(?:sharing|share|shared|giving|give|publishing|publish"
+            r"|disclosing|disclose|going\s+into)\s+(?:any\s+)?(?:more\s+|further\s+)?(?:technical\s+)?"
+            r"details?\b",
+            _I,
+        ),
+    ),
+    (
+        "heading",
+        re.compile(
+            r"^(?:important\s+|urgent\s+)?(?:information|update|notice|message|news|an?\s+(?:message"
+            r"|update|letter|note))\s+(?:for|about|on|from|to)\b"
+            r"|^(?:what|how|why|where|who|when)\b(?![^.]*\b(?:attackers?|hackers?|criminals?"
+            r"|intruders?|they)\b)|^this\s+is\s+(?:what|how|why)\b"
+            r"|^this\s+(?:will|should)\s+(?:only\s+)?take\b|^(?:this|every|each|the)\s+(?:piece|page|email|e-mail|letter|message|document|post"
+            r"|banner|brief|section|pack|notice|leaflet|update)s?\b",
+            _I,
+        ),
+    ),
+)
+# Safe phrases blanked out before the vetoes are read: the bare fact of the incident, and
+# wording whose trigger words are about the customer rather than our systems.
+_CONSUMED = re.compile(
+    _INCIDENT_FACT + r"|\blet\s+(?:us|you|me)\s+(?:know|down)\b|\bget\s+in\s+touch\b"
+    r"|\bsomeone\s+(?:has\s+|had\s+)?(?:used|uses|applied|applies|taken|took)\s+(?:out\s+)?(?:your"
+    r"|credit|a\s+loan)\b|\b(?:did|does|do)\s+not\s+(?:include|involve|affect)\b"
+    r"|\bless\s+likely\b"
+    r"|\b(?:was|were|is|are|has|have|had)\s+not\s+(?:been\s+)?(?:affected|involved|part\s+of"
+    r"|included|taken|accessed|seen|viewed|changed|impacted|at\s+risk|stolen|copied|exposed"
+    r"|used|misused|shared|among)\b"
+    r"|\byou\s+(?:did\s+not|didn't|were\s+not|weren't|do\s+not|don't|have\s+not|haven't)\b"
+    r"|\byou\s+(?:are|can|will|may)\s+still\b|\b(?:can|will)\s+still\s+(?:be\s+used|call|use"
+    r"|contact|reach|bank|get)\b|\bwe\s+still\s+recommend\b|\bsay\s+only\b|\bonly\s+ever\b"
+    r"|\bwill\s+only\b|\bonly\s+(?:your|the\s+last|the\s+first|names?|basic|limited|contact)\b"
+    r"|\b(?:your|the)\s+(?:old|existing|current)\s+cards?\s+will\s+(?:keep|continue)\s+\w+"
+    r"(?:\s+until\s+\w+)?"
+    r"|\b(?:replaced|retired|removed|upgraded|switched\s+off|decommissioned)\s+(?:all\s+)?"
+    r"(?:of\s+)?(?:our|the)\s+(?:old|older|legacy|outdated)\b"
+    rf"|\b(?:more\s+than\s+|over\s+|about\s+|nearly\s+)?(?:half|most|many|some|a\s+few|the"
+    rf"\s+majority|a\s+minority|not\s+all|a\s+small\s+number|a\s+limited\s+number)\s+(?:of\s+"
+    rf"(?:(?:our|the|your)\s+)?)?(?:{_CUSTOMERS}|affected\s+\w+)\b"
+    r"|\bbecause\s+(?:they|it|this|that|such\s+details)\s+(?:could|might|may|would)\s+help\s+"
+    r"(?:criminals|attackers|fraudsters|hackers)\b"
+    r"|\bmore\s+than\s+one\b|\brather\s+than\b|\bwithout\s+(?:delay|charge|cost|your\s+\w+)\b"
+    r"|\bas\s+soon\s+as\b|\bwe\s+cannot\s+undo\b|\bby\s+default\b|\bin\s+error\s+messages\b",
+    _I,
+)
+_AGENT = (
+    r"(?:attackers?|hackers?|intruders?|criminals?|cyber-?\s?criminals?|fraudsters|scammers"
+    r"|thieves|thief|gang|perpetrators?|adversar(?:y|ies)|threat\s+actors?|someone|somebody"
+    r"|the\s+(?:person|people|group|gang)\s+(?:behind|responsible)(?:\s+(?:for\s+)?\w+(?:\s+\w+)?)?"
+    r"|an?\s+(?:unauthori[sz]ed|unknown"
+    r"|outside|third)\s+(?:person|party|individual|user|group)|a\s+third\s+party|they"
+    r"|their\s+(?:tools?|software|programs?|code|malware))"
+)
+_STAFF = (
+    r"(?:members?\s+of\s+(?:our\s+)?staff|staff\s+members?|colleagues?|employees?|managers?"
+    r"|developers?|engineers?|contractors?|suppliers?|admins?|administrators?|team\s+members?"
+    r"|workers?|volunteers?|teachers?|doctors?|nurses?|receptionists?|providers?|partners?"
+    r"|staff|our\s+(?:[\w-]+\s+)?team|nobody|no\s+one|no-one)"
+)
+_PAST_VERB = (
+    r"(?:had|were|was|got|gained|took|stole|copied|used|accessed|found|managed|broke|entered|moved"
+    r"|reached|spread|waited|stayed|changed|sent|posted|published|leaked|sold|offered|deleted"
+    r"|encrypted|disabled|installed|planted|left|looked|searched|downloaded|logged|signed|tricked"
+    r"|fooled|pretended|posed|exploited|abused|guessed|bought|demanded|asked|contacted|targeted"
+    r"|attacked|hid|ran|set|created|turned|switched|went|came|began|started|tried|attempted|could"
+    r"|did|would|knew|kept|let|led|opened|clicked|may\s+(?:still\s+)?have|might\s+(?:still\s+)?have"
+    r"|\w+ed)"
+)
+_NOT_AUX = r"(?!(?:have|has|now|all|will|can|must|should|need|are|is)\b)"
+# Cues that veto a safe shape, by kind. Strong cues always veto; soft ones do not veto a
+# clause addressed to the reader (an instruction, a condition, an offer's terms).
+_STRONG_VETOES: tuple[tuple[str, re.Pattern[str]], ...] = (
+    (
+        "narrates the incident",
+        re.compile(
+            rf"\b{_AGENT}\s+(?:(?!(?:are|is|can|will|may|might|should|must)\b)[\w'-]+\s+){{0,2}}?"
+            rf"{_PAST_VERB}\b"
+            rf"|\b(?:an?|one|the|two|several|some|our)\s+(?:of\s+our\s+)?(?:[\w'-]+\s+){{0,2}}?{_STAFF}"
+            rf"(?:'s)?\s+(?:{_NOT_AUX}[\w'-]+\s+){{0,2}}?{_PAST_VERB}\b"
+            rf"|\b{_STAFF}\s+(?:{_NOT_AUX}[\w'-]+\s+)?(?:were|was|had|could|did|used|would|knew)\b"
+            rf"|\b(?:an?|one\s+of\s+our|the)\s+(?:[\w-]+\s+){{0,2}}?{_STAFF}'s\b"
+            r"|\bby\s+(?:the\s+)?(?:attackers?|hackers?|intruders?|criminals?|someone|a\s+third"
+            r"\s+party)\b"
+            r"|\b(?:was|were|had\s+been|been)\s+(?:then\s+|later\s+|also\s+)?(?:used|abused"
+            r"|exploited|taken\s+over|hijacked|tricked|fooled|phished|infected|encrypted|deleted"
+            r"|disabled|switched\s+off|turned\s+off|left|set\s+up|set|configured|hosted|stored"
+            r"|kept|offered|sold|posted|published|leaked|missed|ignored|treated|overlooked"
+            r"|reused|guessed|cracked|bypassed|breached|hacked|attacked|targeted|told|warned"
+            r"|alerted|copied\s+(?:to|onto)|found\s+(?:on|in)"
+            r"|spotted|noticed|detected|discovered|running|protected|secured|locked|allowed"
+            r"|able)\b"
+            r"|\bgot\s+(?:in|into|hold\s+of|access|round\s+to|past|around)\b"
+            r"|\bgets?\s+(?:hold\s+of|round\s+to|past|around)\b"
+            r"|\b(?:led|lets?|allowed|belong(?:s|ed|ing)?|sat|sits|lived|came\s+(?:from|through)"
+            r"|went\s+(?:off|through|into|unnoticed)|broke\s+in\w*|break-in|looking\s+around"
+            r"|took\s+advantage|paid|ransom|demand\w*|starting\s+point|way\s+in|way\s+around"
+            r"|found\s+a\s+way|offered\s+for\s+sale|for\s+sale|forum|dark\s+web|online\s+storage"
+            r"|storage\s+service|looked\s+(?:almost\s+)?(?:like|identical)|set\s+up\s+so|plug-?ins?|scanner"
+            r"|false\s+alarm|folders?|wi-?fi|invoices?|door\s+codes?|server\s+room|researcher"
+            r"|batches|upload\w*|search\s+box|contact\s+form|(?:log-?in|sign-?in)\s+page"
+            r"|evidence\s+(?:that|of)\s+(?:someone|the|they|attackers?))\b",
+            _I,
+        ),
+    ),
+    (
+        "describes a weakness",
+        re.compile(
+            r"\b(?:did\s+not|didn't|had\s+not|hadn't|had\s+no|was\s+not|wasn't|were\s+not|weren't"
+            r"|could\s+not|couldn't|would\s+not|wouldn't|should\s+(?:not\s+)?have|would\s+have"
+            r"|could\s+have(?!\s+been\s+(?:affected|involved|accessed|seen|viewed|taken|copied"
+            r"|exposed))|could(?!\s+(?:have\s+been|help|be\s+(?:affected|used\s+to\s+trick)))"
+            r"|were\s+able\s+to|was\s+able\s+to|failed\s+to|lacked|lacking|weak(?:er|ness\w*|ly)?"
+            r"|poor(?:ly)?|insufficient|inadequate|flawed|flaws?|outdated|out\s+of\s+date|old(?:er)?"
+            r"|legacy|ageing|aging|default|forgot(?:ten)?|overlooked|missed|mistakes?|errors?"
+            r"|misconfig\w*|gaps?|holes?|loopholes?|unprotected"
+            r"|vulnerab\w+(?!\s+(?:customers?|people|adults?|persons?|groups?|circumstances"
+            r"|situations?|members?))|(?:has|have)\s+not\s+(?:yet\s+)?(?:confirmed|shown|proved)|exposed|open\s+to"
+            r"|anyone\s+(?:with|could|can)|everyone\s+(?:with|could|can)"
+            r"|wide\s+access|full\s+access|too\s+(?:many|much|long|few|little)|short|small"
+            r"|stretched|overstretched|understaffed|short-staffed|under-resourced|busy|problem"
+            r"|issues?|bugs?|shared\s+(?:password|account|login|machine|computer|folder|drive"
+            r"|mailbox|inbox|credentials)|same\s+(?:weakness|flaw|problem|password\s+for\s+years)"
+            r"|considered|regarded\s+as|than|compared\s+(?:to|with)|identical\s+to|similar\s+to"
+            r"|as\s+(?:strong|secure|good)\s+as|cannot\s+(?:rule|be\s+sure|promise|guarantee"
+            r"|say|tell|confirm|see)|(?:do|did)\s+not\s+(?:yet\s+)?know|full\s+extent"
+            r"|(?:may|might|could)\s+still|possible|possibly|probably|likely|suspect\w*"
+            r"|we\s+(?:think|assume|presume)|(?:appears?|seems?)\s+to\s+have|in\s+the\s+wrong"
+            r"|although|though|except|whereas|however|at\s+the\s+time|at\s+that\s+time|back\s+then"
+            r"|at\s+night|overnight|weekends?|holidays?|outside\s+(?:office|working|business)\s+hours"
+            r"|when\s+(?:nobody|no\s+one|fewer|few|staff\s+were)|temporar\w*|interim|stop-?gap"
+            r"|for\s+now|(?:review|investigation|audit"
+            r"|experts?|specialists?|test)\s+(?:found|showed|revealed|identified|discovered)"
+            r"(?!\s+no\b)|only|partly|partially|part\s+of\s+(?:our|the)|most\s+of|much\s+of"
+            r"|half|majority|minority|the\s+rest|a\s+few\s+(?!days|weeks|minutes|hours|months)"
+            r"|not\s+all|not\s+every|fewer|smaller|several\s+(?:other|older|of\s+our)"
+            r"|some\s+(?:of\s+(?:our|the)\s+)?(?:staff|colleagues|employees|systems?|servers?"
+            r"|laptops?|computers?|devices?|branches|offices|sites|teams|older|legacy|parts?|areas?"
+            r"|services|suppliers|backups|machines|networks?|applications|apps)"
+            r"|other\s+(?:weaknesses|councils|organisations|systems|parts|areas|problems|issues"
+            r"|internal|documents|files|data))\b",
+            _I,
+        ),
+    ),
+    (
+        "gives a duration or delay",
+        re.compile(
+            r"\b(?:days|weeks|months|years|hours)\s+(?:after|before|later|earlier|behind)"
+            r"|\bbefore\s+(?:we|anyone|our|staff|it|they|anybody)\s+(?:\w+\s+)?(?:noticed|spotted"
+            r"|found|realised|realized|knew|detected|saw|caught)"
+            r"|\btook\s+(?:us\s+|our\s+\w+\s+|them\s+)?(?:\w+\s+){0,2}(?:days|weeks|months|hours"
+            r"|years)|\bin\s+the\s+(?:weeks|days|months|hours)\s+(?:before|after|leading)"
+            r"|\bfor\s+(?:years|so\s+long|a\s+long\s+time|some\s+time|months|weeks|days)\b"
+            r"|\bin\s+years\b"
+            r"|\buntil\s+(?:last|the\s+following|next|recently)\b|\bthe\s+following\s+\w+"
+            r"|\bmost(?:ly)?\s+at\s+night\b|\bfirst\s+alerted\b|\bwill\s+take\s+(?:longer|more"
+            r"|until|several|some|months|weeks|years|a\s+while|time)",
+            _I,
+        ),
+    ),
+)
+_SOFT_VETOES: tuple[tuple[str, re.Pattern[str]], ...] = (
+    (
+        "says work is unfinished",
+        re.compile(
+            rf"\b(?:still|yet|until|till|next\s+(?:year|month|week|spring|summer|autumn|winter"
+            rf"|quarter)|later\s+this\s+(?:year|month)|by\s+(?:the\s+)?(?:end\s+of\s+(?:the\s+)?"
+            rf"(?:year|month|quarter|summer|spring)|next|spring|summer|autumn|winter|{_MONTHS})"
+            r"|will\s+(?:follow|be\s+(?:finished|completed|done|rolled|extended|replaced|fixed"
+            r"|upgraded|moved|introduced|switched|turned))|(?:plan|planning|plans|aim|aiming"
+            r"|intend|intending|hope|hoping|expect|expecting)\s+to|once\s+(?:the|we|our|this|that"
+            r"|it)|eventually|soon|shortly|in\s+progress|ongoing|under\s*way|continues"
+            r"|remain(?:s|ed|ing)?(?!\s+(?:open|available|protected|safe|secure|in\s+force|valid"
+            r"|unaffected|committed|vigilant|alert|the\s+same|unchanged))|while\s+(?:the|a|our)"
+            r"|(?:are|is|were|am)\s+(?:now\s+)?(?:replacing|upgrading|moving|fixing|working\s+on"
+            r"|rolling|introducing|extending|checking|dealing))\b",
+            _I,
+        ),
+    ),
+    (
+        "gives a duration or delay",
+        re.compile(
+            r"\b(?:for|over|within|after|in|lasted|up\s+to)\s+(?:about\s+|around\s+|nearly\s+"
+            r"|almost\s+|roughly\s+|more\s+than\s+|over\s+|some\s+|just\s+over\s+|well\s+over\s+)?"
+            r"(?:\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen"
+            r"|eighteen|twenty|thirty|several|a\s+few|many|few)\s+(?:full\s+|working\s+)?"
+            r"(?:minutes?|hours?|days?|weeks?|months?|years?|nights?)\b",
+            _I,
+        ),
+    ),
+)
+_SOFT_VETOES += (
+    (
+        "narrates the incident",
+        re.compile(
+            r"\b(?:fake|phishing|malicious|pretend\w*|impersonat\w+|posing\s+as|attachments?"
+            r"|suspicious\s+(?:link|email|message|file)s?)\b",
+            _I,
+        ),
+    ),
+)
+_QUOTES = "\"'\u201c\u201d\u2018\u2019\u00ab\u00bb"
+_LEAD = re.compile("^(?:[\\s*_#>|\u2022\u00b7\u2013\u2014-]+|"
+                   r"\d{1,2}[.)]\s+|[qa]:\s*)+", _I)  # fmt: skip
+_ABBREV = re.compile(r"(?:\b(?:e\.g|i\.e|etc|mr|mrs|ms|dr|no|st|vs)\.)$", _I)
+
+
+_END = re.compile("[.!?]+[\"'\u201d\u2019)\\]*_]*(?=\\s|$)")
+
+
+def _sentence_spans(text: str) -> Iterator[tuple[int, int]]:
+    """Sentences and lines of `text`: split at . ! ? before a space, and at line breaks."""
+    for line in re.finditer(r"[^\n]+", text):
+        start = line.start()
+        for m in _END.finditer(line.group(0)):
+            end = line.start() + m.end()
+            if _ABBREV.search(text[max(start, end - 5) : end]):
+                continue
+            yield start, end
+            start = end
+        if text[start : line.end()].strip():
+            yield start, line.end()
+
+
+def _clauses(sentence: str) -> list[str]:
+    """The clauses of a sentence to judge one by one: split at ';' and at ': '."""
+    parts = re.split("[;]\\s*|:\\s+|\\s+[\u2013\u2014-]\\s+", sentence)
+    return [p for p in (_normalise(p) for p in parts) if p]
+
+
+_CONTRACTIONS = {
+    "n't": " not", "'re": " are", "'ve": " have", "'ll": " will", "'m": " am", "'d": " would"
+}  # fmt: skip
+
+
+def _normalise(clause: str) -> str:
+    clause = clause.replace("\u2019", "'").replace("\u2018", "'")
+    clause = re.sub(r"\bcan't\b", "cannot", clause, flags=_I)
+    clause = re.sub(r"\bwon't\b", "will not", clause, flags=_I)
+    clause = re.sub(
+        r"(?<=\w)(n't|'re|'ve|'ll|'m|'d)\b",
+        lambda m: _CONTRACTIONS[m.group(1).lower()],
+        clause,
+        flags=_I,
+    )
+    clause = re.sub(r"\b(it|that|there|what|here)'s\b", r"\1 is", clause, flags=_I)
+    clause = _LEAD.sub("", clause.strip()).strip().strip(_QUOTES + "*_ ").strip()
+    return " ".join(clause.split())
+
+
+_VERB_CUE = re.compile(
+    r"\b(?:is|are|was|were|be|been|being|am|has|have|had|do|does|did|will|would|can|could|may"
+    r"|might|must|shall|should|got|took|sat|stole|ran|found|left|came|went|made|kept|knew|sent"
+    r"|began|saw|broke|let|put|set|led|held|paid|lost|told|gave|brought|bought|hid|wrote"
+    r"|\w+ed)\b",
+    _I,
+)
+
+
+def _judge(clause: str) -> str | None:
+    """Why the clause is not a known-safe shape, or None when it is (or is no sentence)."""
+    words = clause.split()
+    question = clause.rstrip(_QUOTES + ")] ").endswith("?")
+    ended = clause.rstrip(_QUOTES + ")] ").endswith((".", "!"))
+    fragment = len(words) < 5 or question or not ended
+    shapes = [name for name, pattern in _SAFE_SHAPES if pattern.search(clause)]
+    rest = _CONSUMED.sub(" ", clause)
+    for kind, pattern in _STRONG_VETOES[: 1 if fragment else None]:
+        m = pattern.search(rest)
+        if m and not question and (not fragment or _VERB_CUE.search(clause)):
+            return f"{kind} ({m.group(0)!r})" + (f" in a {shapes[0]} sentence" if shapes else "")
+    if fragment:
+        return None
+    if not _CUSTOMER_DIRECTED.search(clause) and not {"offer", "contact"} & set(shapes):
+        for kind, pattern in _SOFT_VETOES:
+            m = pattern.search(rest)
+            if m:
+                return f"{kind} ({m.group(0)!r})" + (
+                    f" in a {shapes[0]} sentence" if shapes else ""
+                )
+    if shapes:
+        return None
+    return "does not match a known-safe shape"
+
+
+_EXPECTED = "apology, data involved, advice, contact, offer, regulator, improvement, timing"
+
+
+def _unvetted(text: str) -> Iterator[tuple[str, Hit]]:
+    for start, end in _sentence_spans(text):
+        raw = text[start:end]
+        lead = len(raw) - len(raw.lstrip())
+        body = raw.strip()
+        if not body:
+            continue
+        for clause in _clauses(body):
+            why = _judge(clause)
+            if why is not None:
+                s = start + lead
+                message = f"sentence {why}; expected a known-safe shape ({_EXPECTED})"
+                yield (
+                    "unvetted-statement",
+                    Hit("unvetted-statement", s, s + len(body), body, message),
+                )
+                break
+
+
 def lint(text: str, config: LintConfig | None = None) -> list[Hit]:
     """Every hit in `text`, in order of position; an overlapping lower-priority hit is dropped."""
     cfg = config or LintConfig()
@@ -548,6 +1070,7 @@ def _scan(text: str, cfg: LintConfig, allowed: tuple[str, ...]) -> Iterator[tupl
     for m in _SNAKE.finditer(text):
         if not _inside(m.span(), masked):
             yield _hit("identifier", m, "looks like an internal name")
+    yield from _unvetted(text)
 
 
 def _network(

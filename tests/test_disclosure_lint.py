@@ -214,10 +214,10 @@ def test_cli_lint_public(
     assert main(["lint-public", str(clean)]) == 1
     err = capsys.readouterr().err
     assert f"{clean}:2:7: url:" in err
-    monkeypatch.setattr("sys.stdin", io.StringIO("It ran on port 22.\n"))
+    monkeypatch.setattr("sys.stdin", io.StringIO("We have closed port 22.\n"))
     assert main(["lint-public", "-"]) == 1
-    assert "<stdin>:1:11: port:" in capsys.readouterr().err
-    monkeypatch.setattr("sys.stdin", io.StringIO("It ran on port 22.\n"))
+    assert "<stdin>:1:16: port:" in capsys.readouterr().err
+    monkeypatch.setattr("sys.stdin", io.StringIO("We have closed port 22.\n"))
     assert main(["lint-public", "-", "--allow", "port", "--reason", "the public SSH service"]) == 0
     assert "port allowed: the public SSH service" in capsys.readouterr().err
     page = tmp_path / "p.html"
