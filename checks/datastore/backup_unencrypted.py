@@ -12,9 +12,10 @@ from hardening.check import (
     Finding,
     Remediation,
     Severity,
-    ref,
+    Status,
     register,
 )
+from hardening.checks.datastore.verdicts import Verdict, store_refs, verdict
 from hardening.estate import (
     Backup,
     Classification,
@@ -114,42 +115,63 @@ class BackupUnencrypted(Check):
     )
 
     def evaluate(self, ctx: CheckContext) -> Iterator[Finding]:
-        for store in ctx.datastores:
-            if store.backups:
-                yield self._judge(store)
+        stores = ctx.datastores
+        # Judged once per classification, engine (the fix) and kind and encryption of each copy.
+        seen: dict[tuple[object, ...], Verdict] = {}
+        for store, resource in zip(stores, store_refs(stores), strict=True):
+            backups = store.backups
+            if not backups:
+                continue
+            if len(backups) == 1:
+                first = backups[0]
+                copies: tuple[tuple[str, bool | None], ...] = ((first.kind, first.encrypted),)
+            else:
+                copies = tuple([(b.kind, b.encrypted) for b in backups])
+            key = (store.classification, store.engine, copies)
+            judged = seen.get(key)
+            if judged is None:
+                judged = seen[key] = _verdict(store)
+            status, detail, severity, remediation, evidence = judged
+            yield self.finding(
+                status,
+                resource,
+                detail,
+                severity=severity,
+                remediation=remediation,
+                evidence=evidence,
+            )
 
-    def _judge(self, store: Datastore) -> Finding:
-        numbered = list(enumerate(store.backups, start=1))
-        plain = [(n, b) for n, b in numbered if b.encrypted is False]
-        undeclared = [(n, b) for n, b in numbered if b.encrypted is None]
-        evidence: dict[str, Scalar] = {
-            "classification": store.classification,
-            "backups": len(store.backups),
-            "unencrypted": len(plain),
-            "undeclared": len(undeclared),
-        }
-        if plain:
-            classification, note = judged_classification(store)
-            verb = "is" if len(plain) == 1 else "are"
-            rest = f"; encryption not declared for {_names(undeclared)}" if undeclared else ""
-            return self.failed(
-                ref(store),
-                f"{_names(plain)} {verb} not encrypted; the store holds {classification} "
-                f"data{note}{rest}",
-                severity=_SEVERITY[classification],
-                remediation=_remediation(store, plain),
-                evidence=evidence,
-            )
-        if undeclared:
-            return self.skipped(
-                ref(store),
-                f"encryption not declared for {_names(undeclared)}; declare `encrypted` "
-                "on every backup",
-                evidence=evidence,
-            )
-        return self.passed(
-            ref(store), f"all {len(store.backups)} backup(s) are encrypted", evidence=evidence
+
+def _verdict(store: Datastore) -> Verdict:
+    numbered = list(enumerate(store.backups, start=1))
+    plain = [(n, b) for n, b in numbered if b.encrypted is False]
+    undeclared = [(n, b) for n, b in numbered if b.encrypted is None]
+    evidence: dict[str, Scalar] = {
+        "classification": store.classification,
+        "backups": len(store.backups),
+        "unencrypted": len(plain),
+        "undeclared": len(undeclared),
+    }
+    if plain:
+        classification, note = judged_classification(store)
+        verb = "is" if len(plain) == 1 else "are"
+        rest = f"; encryption not declared for {_names(undeclared)}" if undeclared else ""
+        return verdict(
+            Status.FAIL,
+            f"{_names(plain)} {verb} not encrypted; the store holds {classification} "
+            f"data{note}{rest}",
+            evidence,
+            severity=_SEVERITY[classification],
+            remediation=_remediation(store, plain),
         )
+    if undeclared:
+        return verdict(
+            Status.SKIP,
+            f"encryption not declared for {_names(undeclared)}; declare `encrypted` "
+            "on every backup",
+            evidence,
+        )
+    return verdict(Status.PASS, f"all {len(store.backups)} backup(s) are encrypted", evidence)
 
 
 def _names(backups: Sequence[tuple[int, Backup]]) -> str:

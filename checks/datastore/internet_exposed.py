@@ -12,9 +12,10 @@ from hardening.check import (
     Finding,
     Remediation,
     Severity,
-    ref,
+    Status,
     register,
 )
+from hardening.checks.datastore.verdicts import Verdict, store_refs, verdict
 from hardening.estate import Classification, Datastore, judged_classification, remediation_engine
 from hardening.facets import ProbeResult
 from hardening.model import Scalar
@@ -134,73 +135,97 @@ class InternetExposed(Check):
     )
 
     def evaluate(self, ctx: CheckContext) -> Iterator[Finding]:
+        stores = ctx.datastores
         probes = ctx.probes or {}
-        for store in ctx.datastores:
-            yield self._judge(store, probes.get(store.id))
-
-    def _judge(self, store: Datastore, probe: ProbeResult | None = None) -> Finding:
-        evidence: dict[str, Scalar] = {
-            "classification": store.classification,
-            "internet_exposed": store.internet_exposed,
-            "zone": store.zone,
-        }
-        # A globally routable address that answered the audit host: the listener faces the
-        # internet unless a firewall admits only us, which the engineer can then show.
-        probed_public = bool(
-            probe and probe.reachable and probe.public_address and probe.error is None
-        )
-        if probe is not None:
-            evidence["probe_reachable"] = probe.reachable
-            evidence["probe_public_address"] = probe.public_address
-        exposed = store.internet_exposed is True or store.zone == "internet"
-        declared_internal = store.internet_exposed is False or store.zone in _INTERNAL_ZONES
-        if store.classification == "public":
-            state = "is reachable from the internet" if exposed else "may face the internet"
-            return self.passed(
-                ref(store),
-                f"holds public data and {state} by design "
-                "(whether it can be written anonymously is not judged here)",
-                evidence=evidence,
-            )
-        if exposed or probed_public:
-            classification, note = judged_classification(store)
-            if not exposed:
-                declared = f"declared {_fields(store)}" if declared_internal else "not declared"
-                what = (
-                    f"exposure {declared}, but its endpoint is a globally routable address that "
-                    "accepted a connection from the audit host (confirmed by probe)"
+        # Without a probe, judged once per combination of the declared facts read; engine,
+        # hosting and provider pick the fix.
+        seen: dict[tuple[object, ...], Verdict] = {}
+        for store, resource in zip(stores, store_refs(stores), strict=True):
+            probe = probes.get(store.id) if probes else None
+            if probe is None:
+                key = (
+                    store.classification,
+                    store.internet_exposed,
+                    store.zone,
+                    store.engine,
+                    store.hosting,
+                    store.provider,
                 )
+                judged = seen.get(key)
+                if judged is None:
+                    judged = seen[key] = _verdict(store, None)
             else:
-                confirmed = "; confirmed by probe" if probed_public else ""
-                what = f"declared reachable from the internet ({_fields(store)}){confirmed}"
-            return self.failed(
-                ref(store),
-                f"{what} while holding {classification} data{note}{_contradiction(store)}",
-                severity=_SEVERITY[classification],
-                remediation=_ENGINE_FIX.get(remediation_engine(store)),
+                judged = _verdict(store, probe)
+            status, detail, severity, remediation, evidence = judged
+            yield self.finding(
+                status,
+                resource,
+                detail,
+                severity=severity,
+                remediation=remediation,
                 evidence=evidence,
             )
-        if declared_internal:
-            return self.passed(
-                ref(store), f"not reachable from the internet ({_fields(store)})", evidence=evidence
-            )
-        if probe is not None:
-            seen = (
-                "the probe reached it on a private address from the audit host"
-                if probe.reachable
-                else "the probe could not reach it from the audit host"
-            )
-            return self.skipped(
-                ref(store),
-                f"exposure not declared (set internet_exposed and zone); {seen}, which does "
-                "not tell whether the internet can",
-                evidence=evidence,
-            )
-        return self.skipped(
-            ref(store),
-            "exposure not declared (set internet_exposed and zone); run with --probe to test",
-            evidence=evidence,
+
+
+def _verdict(store: Datastore, probe: ProbeResult | None) -> Verdict:
+    evidence: dict[str, Scalar] = {
+        "classification": store.classification,
+        "internet_exposed": store.internet_exposed,
+        "zone": store.zone,
+    }
+    # A globally routable address that answered the audit host: the listener faces the
+    # internet unless a firewall admits only us, which the engineer can then show.
+    probed_public = bool(probe and probe.reachable and probe.public_address and probe.error is None)
+    if probe is not None:
+        evidence["probe_reachable"] = probe.reachable
+        evidence["probe_public_address"] = probe.public_address
+    exposed = store.internet_exposed is True or store.zone == "internet"
+    declared_internal = store.internet_exposed is False or store.zone in _INTERNAL_ZONES
+    if store.classification == "public":
+        state = "is reachable from the internet" if exposed else "may face the internet"
+        return verdict(
+            Status.PASS,
+            f"holds public data and {state} by design "
+            "(whether it can be written anonymously is not judged here)",
+            evidence,
         )
+    if exposed or probed_public:
+        classification, note = judged_classification(store)
+        if not exposed:
+            declared = f"declared {_fields(store)}" if declared_internal else "not declared"
+            what = (
+                f"exposure {declared}, but its endpoint is a globally routable address that "
+                "accepted a connection from the audit host (confirmed by probe)"
+            )
+        else:
+            confirmed = "; confirmed by probe" if probed_public else ""
+            what = f"declared reachable from the internet ({_fields(store)}){confirmed}"
+        return verdict(
+            Status.FAIL,
+            f"{what} while holding {classification} data{note}{_contradiction(store)}",
+            evidence,
+            severity=_SEVERITY[classification],
+            remediation=_ENGINE_FIX.get(remediation_engine(store)),
+        )
+    if declared_internal:
+        return verdict(Status.PASS, f"not reachable from the internet ({_fields(store)})", evidence)
+    if probe is not None:
+        seen = (
+            "the probe reached it on a private address from the audit host"
+            if probe.reachable
+            else "the probe could not reach it from the audit host"
+        )
+        return verdict(
+            Status.SKIP,
+            f"exposure not declared (set internet_exposed and zone); {seen}, which does "
+            "not tell whether the internet can",
+            evidence,
+        )
+    return verdict(
+        Status.SKIP,
+        "exposure not declared (set internet_exposed and zone); run with --probe to test",
+        evidence,
+    )
 
 
 def _fields(store: Datastore) -> str:

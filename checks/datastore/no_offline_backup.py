@@ -13,9 +13,10 @@ from hardening.check import (
     Finding,
     Remediation,
     Severity,
-    ref,
+    Status,
     register,
 )
+from hardening.checks.datastore.verdicts import Verdict, store_refs, verdict
 from hardening.estate import Classification, Datastore, judged_classification
 from hardening.model import Scalar
 
@@ -107,39 +108,60 @@ class NoOfflineBackup(Check):
     )
 
     def evaluate(self, ctx: CheckContext) -> Iterator[Finding]:
-        for store in ctx.datastores:
-            yield self._judge(store)
+        stores = ctx.datastores
+        # Judged once per classification, hosting (the fix) and backup kinds.
+        seen: dict[tuple[object, ...], Verdict] = {}
+        for store, resource in zip(stores, store_refs(stores), strict=True):
+            backups = store.backups
+            if not backups:
+                kinds: tuple[str, ...] = ()
+            elif len(backups) == 1:
+                kinds = (backups[0].kind,)
+            else:
+                kinds = tuple([b.kind for b in backups])
+            key = (store.classification, store.hosting, kinds)
+            judged = seen.get(key)
+            if judged is None:
+                judged = seen[key] = _verdict(store)
+            status, detail, severity, remediation, evidence = judged
+            yield self.finding(
+                status,
+                resource,
+                detail,
+                severity=severity,
+                remediation=remediation,
+                evidence=evidence,
+            )
 
-    def _judge(self, store: Datastore) -> Finding:
-        kinds = Counter(b.kind for b in store.backups)
-        evidence: dict[str, Scalar] = {
-            "classification": store.classification,
-            "backups": len(store.backups),
-            **{f"{kind}_backups": n for kind, n in sorted(kinds.items())},
-        }
-        if store.classification in ("public", "internal"):
-            return self.passed(
-                ref(store),
-                f"an offline or immutable copy is not required for {store.classification} data",
-                evidence=evidence,
-            )
-        safe = sorted(k for k in kinds if k in _SAFE_KINDS)
-        if safe:
-            return self.passed(
-                ref(store),
-                f"has a backup the attacker cannot alter ({', '.join(safe)})",
-                evidence=evidence,
-            )
-        classification, note = judged_classification(store)
-        found = (
-            f"only online backups ({kinds['online']}), none offline or immutable,"
-            if kinds
-            else "no backups declared"
+
+def _verdict(store: Datastore) -> Verdict:
+    kinds = Counter(b.kind for b in store.backups)
+    evidence: dict[str, Scalar] = {
+        "classification": store.classification,
+        "backups": len(store.backups),
+        **{f"{kind}_backups": n for kind, n in sorted(kinds.items())},
+    }
+    if store.classification in ("public", "internal"):
+        return verdict(
+            Status.PASS,
+            f"an offline or immutable copy is not required for {store.classification} data",
+            evidence,
         )
-        return self.failed(
-            ref(store),
-            f"{found} for {classification} data{note}",
-            severity=_SEVERITY[classification],
-            remediation=_HOSTING_FIX.get(store.hosting or ""),
-            evidence=evidence,
+    safe = sorted(k for k in kinds if k in _SAFE_KINDS)
+    if safe:
+        return verdict(
+            Status.PASS, f"has a backup the attacker cannot alter ({', '.join(safe)})", evidence
         )
+    classification, note = judged_classification(store)
+    found = (
+        f"only online backups ({kinds['online']}), none offline or immutable,"
+        if kinds
+        else "no backups declared"
+    )
+    return verdict(
+        Status.FAIL,
+        f"{found} for {classification} data{note}",
+        evidence,
+        severity=_SEVERITY[classification],
+        remediation=_HOSTING_FIX.get(store.hosting or ""),
+    )

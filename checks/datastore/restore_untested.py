@@ -13,9 +13,10 @@ from hardening.check import (
     Finding,
     Remediation,
     Severity,
-    ref,
+    Status,
     register,
 )
+from hardening.checks.datastore.verdicts import Verdict, store_refs, verdict
 from hardening.estate import Datastore, canonical_engine, judged_classification
 from hardening.model import Scalar
 
@@ -91,50 +92,73 @@ class RestoreUntested(Check):
     )
 
     def evaluate(self, ctx: CheckContext) -> Iterator[Finding]:
+        stores = ctx.datastores
+        today = ctx.today
         max_age = ctx.policy.restore_test_max_age_days
-        for store in ctx.datastores:
-            if store.backups:
-                yield self._judge(store, ctx.today, max_age)
-
-    def _judge(self, store: Datastore, today: date, max_age: int) -> Finding:
-        tested = [b.last_restore_test for b in store.backups if b.last_restore_test is not None]
-        future = sorted(d for d in tested if d > today)
-        past = [d for d in tested if d <= today]
-        newest = max(past, default=None)
-        age = (today - newest).days if newest is not None else None
-        evidence: dict[str, Scalar] = {
-            "classification": store.classification,
-            "backups": len(store.backups),
-            "newest_test_age_days": age,
-            "max_age_days": max_age,
-            "future_dated_tests": len(future),
-        }
-        ignored = (
-            f"; ignored {len(future)} test date(s) after {today.isoformat()} as invalid"
-            if future
-            else ""
-        )
-        if age is not None:
-            why = f"newest restore test was {_days(age)} ago (policy: {_days(max_age)}){ignored}"
-            if age <= max_age:
-                return self.passed(ref(store), why, evidence=evidence)
-        elif future:
-            why = (
-                f"never validly restore-tested: the only test date(s) ({future[0].isoformat()}"
-                f"{' ...' if len(future) > 1 else ''}) lie after {today.isoformat()} and are "
-                "treated as invalid"
+        # Judged once per classification, engine (the fix) and test date of each copy.
+        seen: dict[tuple[object, ...], Verdict] = {}
+        for store, resource in zip(stores, store_refs(stores), strict=True):
+            backups = store.backups
+            if not backups:
+                continue
+            if len(backups) == 1:
+                tests: tuple[date | None, ...] = (backups[0].last_restore_test,)
+            else:
+                tests = tuple([b.last_restore_test for b in backups])
+            key = (store.classification, store.engine, tests)
+            judged = seen.get(key)
+            if judged is None:
+                judged = seen[key] = _verdict(store, today, max_age)
+            status, detail, severity, remediation, evidence = judged
+            yield self.finding(
+                status,
+                resource,
+                detail,
+                severity=severity,
+                remediation=remediation,
+                evidence=evidence,
             )
-        else:
-            why = "never restore-tested (no backup declares last_restore_test)"
-        classification, note = judged_classification(store)
-        severity = Severity.HIGH if classification == "restricted" else Severity.MEDIUM
-        return self.failed(
-            ref(store),
-            f"{why}{note}",
-            severity=severity,
-            remediation=_ENGINE_FIX.get(canonical_engine(store)),
-            evidence=evidence,
+
+
+def _verdict(store: Datastore, today: date, max_age: int) -> Verdict:
+    tested = [b.last_restore_test for b in store.backups if b.last_restore_test is not None]
+    future = sorted(d for d in tested if d > today)
+    past = [d for d in tested if d <= today]
+    newest = max(past, default=None)
+    age = (today - newest).days if newest is not None else None
+    evidence: dict[str, Scalar] = {
+        "classification": store.classification,
+        "backups": len(store.backups),
+        "newest_test_age_days": age,
+        "max_age_days": max_age,
+        "future_dated_tests": len(future),
+    }
+    ignored = (
+        f"; ignored {len(future)} test date(s) after {today.isoformat()} as invalid"
+        if future
+        else ""
+    )
+    if age is not None:
+        why = f"newest restore test was {_days(age)} ago (policy: {_days(max_age)}){ignored}"
+        if age <= max_age:
+            return verdict(Status.PASS, why, evidence)
+    elif future:
+        why = (
+            f"never validly restore-tested: the only test date(s) ({future[0].isoformat()}"
+            f"{' ...' if len(future) > 1 else ''}) lie after {today.isoformat()} and are "
+            "treated as invalid"
         )
+    else:
+        why = "never restore-tested (no backup declares last_restore_test)"
+    classification, note = judged_classification(store)
+    severity = Severity.HIGH if classification == "restricted" else Severity.MEDIUM
+    return verdict(
+        Status.FAIL,
+        f"{why}{note}",
+        evidence,
+        severity=severity,
+        remediation=_ENGINE_FIX.get(canonical_engine(store)),
+    )
 
 
 def _days(n: int) -> str:

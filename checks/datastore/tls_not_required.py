@@ -12,9 +12,10 @@ from hardening.check import (
     Finding,
     Remediation,
     Severity,
-    ref,
+    Status,
     register,
 )
+from hardening.checks.datastore.verdicts import Verdict, store_refs, verdict
 from hardening.estate import Classification, Datastore, canonical_engine, judged_classification
 from hardening.facets import ProbeResult
 from hardening.model import Scalar
@@ -145,63 +146,86 @@ class TlsNotRequired(Check):
     )
 
     def evaluate(self, ctx: CheckContext) -> Iterator[Finding]:
+        stores = ctx.datastores
         probes = ctx.probes or {}
-        for store in ctx.datastores:
-            mode = store.encryption.in_transit
-            evidence: dict[str, Scalar] = {
-                "classification": store.classification,
-                "engine": store.engine,
-                "in_transit": mode,
-            }
-            probe = probes.get(store.id)
-            if probe is not None and probe.reachable and probe.error is None:
-                evidence["probe_plaintext_accepted"] = probe.plaintext_accepted
-                evidence["probe_tls_offered"] = probe.tls_offered
-                if probe.plaintext_accepted is True or probe.tls_offered is False:
-                    yield self._fail(store, mode, evidence, _probed_clear(probe, mode))
-                    continue
-            else:
-                probe = None
-            if mode is None:
-                yield self.skipped(
-                    ref(store),
-                    "transport encryption not declared; declare encryption.in_transit "
-                    f"(required | optional | off){_probe_note(probe)}",
-                    evidence=evidence,
+        # Without a probe, judged once per combination of the declared facts read.
+        seen: dict[tuple[object, ...], Verdict] = {}
+        for store, resource in zip(stores, store_refs(stores), strict=True):
+            probe = probes.get(store.id) if probes else None
+            if probe is None:
+                key = (
+                    store.classification,
+                    store.engine,
+                    store.encryption.in_transit,
+                    store.hosting,
+                    store.provider,
+                    store.internet_exposed,
+                    store.zone,
                 )
-            elif mode == "required":
-                yield self.passed(
-                    ref(store),
-                    f"TLS is required for every client{_probe_note(probe)}",
-                    evidence=evidence,
-                )
+                judged = seen.get(key)
+                if judged is None:
+                    judged = seen[key] = _verdict(store, None)
             else:
-                yield self._fail(store, mode, evidence, _probe_note(probe))
+                judged = _verdict(store, probe)
+            status, detail, severity, remediation, evidence = judged
+            yield self.finding(
+                status,
+                resource,
+                detail,
+                severity=severity,
+                remediation=remediation,
+                evidence=evidence,
+            )
 
-    def _fail(
-        self, store: Datastore, mode: str | None, evidence: dict[str, Scalar], probed: str = ""
-    ) -> Finding:
-        classification, note = judged_classification(store)
-        severity = _SEVERITY[classification]
-        if mode == "off":
-            what = "TLS is off: every client connects in clear"
-        elif mode == "optional":
-            what = "TLS is optional: clients may still connect in clear"
-        elif mode == "required":
-            what = "TLS is declared required"
-        else:
-            what = "transport encryption is not declared"
-        exposure = ""
-        if store.internet_exposed is True or store.zone == "internet":
-            severity = _RAISED.get(severity, severity)
-            exposure = "; raised because the store is reachable from the internet"
-        return self.failed(
-            ref(store),
-            f"{what}{probed}; it holds {classification} data{note}{exposure}",
-            severity=severity,
-            remediation=_remediation(store),
-            evidence=evidence,
+
+def _verdict(store: Datastore, probe: ProbeResult | None) -> Verdict:
+    mode = store.encryption.in_transit
+    evidence: dict[str, Scalar] = {
+        "classification": store.classification,
+        "engine": store.engine,
+        "in_transit": mode,
+    }
+    if probe is not None and probe.reachable and probe.error is None:
+        evidence["probe_plaintext_accepted"] = probe.plaintext_accepted
+        evidence["probe_tls_offered"] = probe.tls_offered
+        if probe.plaintext_accepted is True or probe.tls_offered is False:
+            return _fail(store, mode, evidence, _probed_clear(probe, mode))
+    else:
+        probe = None
+    if mode is None:
+        detail = (
+            "transport encryption not declared; declare encryption.in_transit "
+            f"(required | optional | off){_probe_note(probe)}"
         )
+        return verdict(Status.SKIP, detail, evidence)
+    if mode == "required":
+        detail = f"TLS is required for every client{_probe_note(probe)}"
+        return verdict(Status.PASS, detail, evidence)
+    return _fail(store, mode, evidence, _probe_note(probe))
+
+
+def _fail(store: Datastore, mode: str | None, evidence: dict[str, Scalar], probed: str) -> Verdict:
+    classification, note = judged_classification(store)
+    severity = _SEVERITY[classification]
+    if mode == "off":
+        what = "TLS is off: every client connects in clear"
+    elif mode == "optional":
+        what = "TLS is optional: clients may still connect in clear"
+    elif mode == "required":
+        what = "TLS is declared required"
+    else:
+        what = "transport encryption is not declared"
+    exposure = ""
+    if store.internet_exposed is True or store.zone == "internet":
+        severity = _RAISED.get(severity, severity)
+        exposure = "; raised because the store is reachable from the internet"
+    return verdict(
+        Status.FAIL,
+        f"{what}{probed}; it holds {classification} data{note}{exposure}",
+        evidence,
+        severity=severity,
+        remediation=_remediation(store),
+    )
 
 
 def _probed_clear(probe: ProbeResult, mode: str | None) -> str:

@@ -12,9 +12,10 @@ from hardening.check import (
     Finding,
     Remediation,
     Severity,
-    ref,
+    Status,
     register,
 )
+from hardening.checks.datastore.verdicts import Verdict, store_refs, verdict
 from hardening.estate import Classification, Datastore, judged_classification, remediation_engine
 from hardening.model import Scalar
 
@@ -139,29 +140,50 @@ class UnencryptedAtRest(Check):
     )
 
     def evaluate(self, ctx: CheckContext) -> Iterator[Finding]:
-        for store in ctx.datastores:
-            evidence: dict[str, Scalar] = {
-                "classification": store.classification,
-                "engine": store.engine,
-                "at_rest": store.encryption.at_rest,
-            }
-            if store.encryption.at_rest is None:
-                yield self.skipped(
-                    ref(store),
-                    "at-rest encryption not declared; declare encryption.at_rest",
-                    evidence=evidence,
-                )
-            elif store.encryption.at_rest:
-                yield self.passed(ref(store), "storage is encrypted at rest", evidence=evidence)
-            else:
-                classification, note = judged_classification(store)
-                yield self.failed(
-                    ref(store),
-                    f"storage is not encrypted at rest while holding {classification} data{note}",
-                    severity=_SEVERITY[classification],
-                    remediation=_ENGINE_FIX.get(_engine(store)),
-                    evidence=evidence,
-                )
+        stores = ctx.datastores
+        # Judged once per combination of the facts read; hosting and provider pick the fix.
+        seen: dict[tuple[object, ...], Verdict] = {}
+        for store, resource in zip(stores, store_refs(stores), strict=True):
+            key = (
+                store.classification,
+                store.engine,
+                store.encryption.at_rest,
+                store.hosting,
+                store.provider,
+            )
+            judged = seen.get(key)
+            if judged is None:
+                judged = seen[key] = _verdict(store)
+            status, detail, severity, remediation, evidence = judged
+            yield self.finding(
+                status,
+                resource,
+                detail,
+                severity=severity,
+                remediation=remediation,
+                evidence=evidence,
+            )
+
+
+def _verdict(store: Datastore) -> Verdict:
+    evidence: dict[str, Scalar] = {
+        "classification": store.classification,
+        "engine": store.engine,
+        "at_rest": store.encryption.at_rest,
+    }
+    if store.encryption.at_rest is None:
+        detail = "at-rest encryption not declared; declare encryption.at_rest"
+        return verdict(Status.SKIP, detail, evidence)
+    if store.encryption.at_rest:
+        return verdict(Status.PASS, "storage is encrypted at rest", evidence)
+    classification, note = judged_classification(store)
+    return verdict(
+        Status.FAIL,
+        f"storage is not encrypted at rest while holding {classification} data{note}",
+        evidence,
+        severity=_SEVERITY[classification],
+        remediation=_ENGINE_FIX.get(_engine(store)),
+    )
 
 
 def _engine(store: Datastore) -> str:

@@ -12,9 +12,10 @@ from hardening.check import (
     Finding,
     Remediation,
     Severity,
-    ref,
+    Status,
     register,
 )
+from hardening.checks.datastore.verdicts import Verdict, store_refs, verdict
 from hardening.estate import Datastore, judged_classification
 from hardening.model import Scalar
 
@@ -75,33 +76,49 @@ class LocationUnknown(Check):
     )
 
     def evaluate(self, ctx: CheckContext) -> Iterator[Finding]:
-        for store in ctx.datastores:
-            yield self._judge(store)
+        stores = ctx.datastores
+        # Judged once per combination of the four facts read.
+        seen: dict[tuple[object, ...], Verdict] = {}
+        for store, resource in zip(stores, store_refs(stores), strict=True):
+            key = (store.classification, store.hosting, store.provider, store.region)
+            judged = seen.get(key)
+            if judged is None:
+                judged = seen[key] = _verdict(store)
+            status, detail, severity, remediation, evidence = judged
+            yield self.finding(
+                status,
+                resource,
+                detail,
+                severity=severity,
+                remediation=remediation,
+                evidence=evidence,
+            )
 
-    def _judge(self, store: Datastore) -> Finding:
-        evidence: dict[str, Scalar] = {
-            "classification": store.classification,
-            "hosting": store.hosting,
-            "provider": store.provider,
-            "region": store.region,
-        }
-        if store.hosting is None:
-            missing = ["hosting"]
-        elif store.hosting in ("cloud", "saas"):
-            fields = (("provider", store.provider), ("region", store.region))
-            missing = [name for name, value in fields if value is None]
-        else:
-            missing = []
-        if not missing:
-            where: str | None = store.hosting
-            if store.hosting != "on_prem":
-                where = f"{store.hosting} ({store.provider}, {store.region})"
-            return self.passed(ref(store), f"location declared: {where}", evidence=evidence)
-        classification, note = judged_classification(store)
-        scope = f"{store.hosting} store" if store.hosting else "store"
-        return self.failed(
-            ref(store),
-            f"{scope} does not declare {' or '.join(missing)}{note}",
-            severity=Severity.HIGH if classification in _SENSITIVE else Severity.MEDIUM,
-            evidence=evidence,
-        )
+
+def _verdict(store: Datastore) -> Verdict:
+    evidence: dict[str, Scalar] = {
+        "classification": store.classification,
+        "hosting": store.hosting,
+        "provider": store.provider,
+        "region": store.region,
+    }
+    if store.hosting is None:
+        missing = ["hosting"]
+    elif store.hosting in ("cloud", "saas"):
+        fields = (("provider", store.provider), ("region", store.region))
+        missing = [name for name, value in fields if value is None]
+    else:
+        missing = []
+    if not missing:
+        where: str | None = store.hosting
+        if store.hosting != "on_prem":
+            where = f"{store.hosting} ({store.provider}, {store.region})"
+        return verdict(Status.PASS, f"location declared: {where}", evidence)
+    classification, note = judged_classification(store)
+    scope = f"{store.hosting} store" if store.hosting else "store"
+    return verdict(
+        Status.FAIL,
+        f"{scope} does not declare {' or '.join(missing)}{note}",
+        evidence,
+        severity=Severity.HIGH if classification in _SENSITIVE else Severity.MEDIUM,
+    )

@@ -12,9 +12,10 @@ from hardening.check import (
     Finding,
     Remediation,
     Severity,
-    ref,
+    Status,
     register,
 )
+from hardening.checks.datastore.verdicts import Verdict, store_refs, verdict
 from hardening.estate import Classification, Datastore, judged_classification
 from hardening.model import Scalar
 
@@ -85,47 +86,62 @@ class RegionOutsidePolicy(Check):
     )
 
     def evaluate(self, ctx: CheckContext) -> Iterator[Finding]:
+        stores = ctx.datastores
         allowed = ctx.policy.allowed_regions
         normalised = frozenset(r.strip().lower() for r in allowed or ())
-        for store in ctx.datastores:
+        # Judged once per combination of the four facts read.
+        seen: dict[tuple[object, ...], Verdict] = {}
+        for store, resource in zip(stores, store_refs(stores), strict=True):
             if store.hosting not in ("cloud", "saas"):
                 continue
-            if allowed is None:
-                yield self.passed(
-                    ref(store),
-                    "no region policy set (allowed_regions), so any region is allowed",
-                    evidence=_evidence(store),
-                )
-            else:
-                yield self._judge(store, allowed, normalised)
-
-    def _judge(
-        self, store: Datastore, allowed: tuple[str, ...], normalised: frozenset[str]
-    ) -> Finding:
-        evidence = _evidence(store)
-        evidence["allowed"] = ", ".join(allowed)
-        if store.region is None:
-            return self.skipped(
-                ref(store),
-                "region not declared (placement.location_unknown reports the gap)",
+            key = (store.classification, store.hosting, store.provider, store.region)
+            judged = seen.get(key)
+            if judged is None:
+                judged = seen[key] = _verdict(store, allowed, normalised)
+            status, detail, severity, remediation, evidence = judged
+            yield self.finding(
+                status,
+                resource,
+                detail,
+                severity=severity,
+                remediation=remediation,
                 evidence=evidence,
             )
-        if store.region.strip().lower() in normalised:
-            return self.passed(ref(store), f"region {store.region} is allowed", evidence=evidence)
-        classification, note = judged_classification(store)
-        return self.failed(
-            ref(store),
-            f"{classification} data is in region {store.region}, outside the allowed regions "
-            f"({', '.join(allowed) or 'none'}){note}",
-            severity=_SEVERITY[classification],
-            remediation=(
-                f"Move the store and its replicas, snapshots and backups to "
-                f"{' or '.join(allowed)}, then delete the copies in {store.region}."
-                if allowed
-                else None
-            ),
-            evidence=evidence,
+
+
+def _verdict(
+    store: Datastore, allowed: tuple[str, ...] | None, normalised: frozenset[str]
+) -> Verdict:
+    evidence = _evidence(store)
+    if allowed is None:
+        return verdict(
+            Status.PASS,
+            "no region policy set (allowed_regions), so any region is allowed",
+            evidence,
         )
+    evidence["allowed"] = ", ".join(allowed)
+    if store.region is None:
+        return verdict(
+            Status.SKIP,
+            "region not declared (placement.location_unknown reports the gap)",
+            evidence,
+        )
+    if store.region.strip().lower() in normalised:
+        return verdict(Status.PASS, f"region {store.region} is allowed", evidence)
+    classification, note = judged_classification(store)
+    return verdict(
+        Status.FAIL,
+        f"{classification} data is in region {store.region}, outside the allowed regions "
+        f"({', '.join(allowed) or 'none'}){note}",
+        evidence,
+        severity=_SEVERITY[classification],
+        remediation=(
+            f"Move the store and its replicas, snapshots and backups to "
+            f"{' or '.join(allowed)}, then delete the copies in {store.region}."
+            if allowed
+            else None
+        ),
+    )
 
 
 def _evidence(store: Datastore) -> dict[str, Scalar]:

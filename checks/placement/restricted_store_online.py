@@ -12,9 +12,10 @@ from hardening.check import (
     Finding,
     Remediation,
     Severity,
-    ref,
+    Status,
     register,
 )
+from hardening.checks.datastore.verdicts import Verdict, store_refs, verdict
 from hardening.estate import Datastore
 from hardening.facets import ProbeResult
 from hardening.model import Scalar
@@ -110,58 +111,79 @@ class RestrictedStoreOnline(Check):
     )
 
     def evaluate(self, ctx: CheckContext) -> Iterator[Finding]:
+        stores = ctx.datastores
         probes = ctx.probes or {}
-        for store in ctx.datastores:
-            if store.classification == "restricted":
-                yield self._judge(store, probes.get(store.id))
+        # Without a probe, judged once per combination of the three facts read.
+        seen: dict[tuple[object, ...], Verdict] = {}
+        for store, resource in zip(stores, store_refs(stores), strict=True):
+            if store.classification != "restricted":
+                continue
+            probe = probes.get(store.id) if probes else None
+            if probe is None:
+                key = (store.zone, store.internet_exposed, store.hosting)
+                judged = seen.get(key)
+                if judged is None:
+                    judged = seen[key] = _verdict(store, None)
+            else:
+                judged = _verdict(store, probe)
+            status, detail, severity, remediation, evidence = judged
+            yield self.finding(
+                status,
+                resource,
+                detail,
+                severity=severity,
+                remediation=remediation,
+                evidence=evidence,
+            )
 
-    def _judge(self, store: Datastore, probe: ProbeResult | None = None) -> Finding:
-        evidence: dict[str, Scalar] = {
-            "zone": store.zone,
-            "internet_exposed": store.internet_exposed,
-            "hosting": store.hosting,
-        }
-        if probe is not None and probe.error is None:
-            evidence["probe_reachable"] = probe.reachable
-            evidence["probe_reason"] = probe.reason
-            if probe.reachable and store.zone in _SEALED:
-                return self.failed(
-                    ref(store),
-                    f"declared zone: {store.zone}, but it is reachable from the audit host "
-                    "(it accepted a connection from a live probe), so it is not offline or "
-                    "isolated",
-                    severity=Severity.CRITICAL if probe.public_address else None,
-                    remediation=_SEALED_FIX,
-                    evidence=evidence,
-                )
-        if store.internet_exposed is True or store.zone == "internet":
-            declared = "internet_exposed: true" if store.internet_exposed else "zone: internet"
-            return self.failed(
-                ref(store),
-                f"restricted data is reachable from the internet ({declared})",
-                severity=Severity.CRITICAL,
-                remediation=_INTERNET_FIX,
-                evidence=evidence,
+
+def _verdict(store: Datastore, probe: ProbeResult | None) -> Verdict:
+    evidence: dict[str, Scalar] = {
+        "zone": store.zone,
+        "internet_exposed": store.internet_exposed,
+        "hosting": store.hosting,
+    }
+    if probe is not None and probe.error is None:
+        evidence["probe_reachable"] = probe.reachable
+        evidence["probe_reason"] = probe.reason
+        if probe.reachable and store.zone in _SEALED:
+            return verdict(
+                Status.FAIL,
+                f"declared zone: {store.zone}, but it is reachable from the audit host "
+                "(it accepted a connection from a live probe), so it is not offline or "
+                "isolated",
+                evidence,
+                severity=Severity.CRITICAL if probe.public_address else None,
+                remediation=_SEALED_FIX,
             )
-        if store.zone == "corporate":
-            return self.failed(
-                ref(store),
-                "restricted data is reachable from the corporate network (zone: corporate), "
-                "not only from its application tier",
-                remediation=_CORPORATE_FIX,
-                evidence=evidence,
-            )
-        if store.zone in _CONTAINED:
-            return self.passed(
-                ref(store),
-                f"restricted data is contained (zone: {store.zone}){_probe_note(probe)}",
-                evidence=evidence,
-            )
-        return self.skipped(
-            ref(store),
-            "network zone not declared; declare zone: offline|isolated|app_tier|corporate|internet",
-            evidence=evidence,
+    if store.internet_exposed is True or store.zone == "internet":
+        declared = "internet_exposed: true" if store.internet_exposed else "zone: internet"
+        return verdict(
+            Status.FAIL,
+            f"restricted data is reachable from the internet ({declared})",
+            evidence,
+            severity=Severity.CRITICAL,
+            remediation=_INTERNET_FIX,
         )
+    if store.zone == "corporate":
+        return verdict(
+            Status.FAIL,
+            "restricted data is reachable from the corporate network (zone: corporate), "
+            "not only from its application tier",
+            evidence,
+            remediation=_CORPORATE_FIX,
+        )
+    if store.zone in _CONTAINED:
+        return verdict(
+            Status.PASS,
+            f"restricted data is contained (zone: {store.zone}){_probe_note(probe)}",
+            evidence,
+        )
+    return verdict(
+        Status.SKIP,
+        "network zone not declared; declare zone: offline|isolated|app_tier|corporate|internet",
+        evidence,
+    )
 
 
 def _probe_note(probe: ProbeResult | None) -> str:

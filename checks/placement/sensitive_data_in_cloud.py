@@ -12,9 +12,10 @@ from hardening.check import (
     Finding,
     Remediation,
     Severity,
-    ref,
+    Status,
     register,
 )
+from hardening.checks.datastore.verdicts import Verdict, store_refs, verdict
 from hardening.estate import Classification, Datastore, Policy
 from hardening.model import Scalar
 
@@ -99,53 +100,68 @@ class SensitiveDataInCloud(Check):
     )
 
     def evaluate(self, ctx: CheckContext) -> Iterator[Finding]:
-        for store in ctx.datastores:
-            yield self._judge(store, ctx.policy)
+        stores = ctx.datastores
+        policy = ctx.policy
+        # Judged once per combination of the three facts read.
+        seen: dict[tuple[object, ...], Verdict] = {}
+        for store, resource in zip(stores, store_refs(stores), strict=True):
+            key = (store.classification, store.hosting, store.provider)
+            judged = seen.get(key)
+            if judged is None:
+                judged = seen[key] = _verdict(store, policy)
+            status, detail, severity, remediation, evidence = judged
+            yield self.finding(
+                status,
+                resource,
+                detail,
+                severity=severity,
+                remediation=remediation,
+                evidence=evidence,
+            )
 
-    def _judge(self, store: Datastore, policy: Policy) -> Finding:
-        evidence: dict[str, Scalar] = {
-            "classification": store.classification,
-            "hosting": store.hosting,
-            "provider": store.provider,
-        }
-        if store.classification is None:
-            return self.skipped(
-                ref(store),
-                "classification not declared; declare it to judge placement",
-                evidence=evidence,
-            )
-        if store.hosting is None:
-            return self.skipped(
-                ref(store),
-                "hosting not declared (placement.location_unknown reports the gap)",
-                evidence=evidence,
-            )
-        allowed = policy.placement.get(store.classification)
-        source = "policy"
-        if allowed is None:
-            allowed = _DEFAULT_PLACEMENT[store.classification]
-            source = "default policy (no entry in the estate policy)"
-        evidence["allowed"] = ", ".join(allowed)
-        where = _WHERE[store.hosting]
-        if store.provider:
-            where = f"{where} ({store.provider})"
-        if store.hosting in allowed:
-            return self.passed(
-                ref(store),
-                f"{store.classification} data {where} is allowed by the {source}",
-                evidence=evidence,
-            )
-        permitted = " or ".join(_WHERE.get(h, h) for h in allowed)
-        return self.failed(
-            ref(store),
-            f"{store.classification} data is hosted {where}, but the {source} allows it "
-            + (f"only {permitted}" if allowed else "nowhere"),
-            severity=_SEVERITY[store.classification],
-            remediation=(
-                f"Move the data to a store {permitted or 'the policy allows'} following the "
-                "migration steps (inventory, encrypted transfer, verify, crypto-shred the copies "
-                f"left {_WHERE[store.hosting]}, rotate keys that were there), or change the "
-                "policy through a recorded risk decision."
-            ),
-            evidence=evidence,
+
+def _verdict(store: Datastore, policy: Policy) -> Verdict:
+    evidence: dict[str, Scalar] = {
+        "classification": store.classification,
+        "hosting": store.hosting,
+        "provider": store.provider,
+    }
+    if store.classification is None:
+        return verdict(
+            Status.SKIP, "classification not declared; declare it to judge placement", evidence
         )
+    if store.hosting is None:
+        return verdict(
+            Status.SKIP,
+            "hosting not declared (placement.location_unknown reports the gap)",
+            evidence,
+        )
+    allowed = policy.placement.get(store.classification)
+    source = "policy"
+    if allowed is None:
+        allowed = _DEFAULT_PLACEMENT[store.classification]
+        source = "default policy (no entry in the estate policy)"
+    evidence["allowed"] = ", ".join(allowed)
+    where = _WHERE[store.hosting]
+    if store.provider:
+        where = f"{where} ({store.provider})"
+    if store.hosting in allowed:
+        return verdict(
+            Status.PASS,
+            f"{store.classification} data {where} is allowed by the {source}",
+            evidence,
+        )
+    permitted = " or ".join(_WHERE.get(h, h) for h in allowed)
+    return verdict(
+        Status.FAIL,
+        f"{store.classification} data is hosted {where}, but the {source} allows it "
+        + (f"only {permitted}" if allowed else "nowhere"),
+        evidence,
+        severity=_SEVERITY[store.classification],
+        remediation=(
+            f"Move the data to a store {permitted or 'the policy allows'} following the "
+            "migration steps (inventory, encrypted transfer, verify, crypto-shred the copies "
+            f"left {_WHERE[store.hosting]}, rotate keys that were there), or change the "
+            "policy through a recorded risk decision."
+        ),
+    )
