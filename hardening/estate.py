@@ -351,10 +351,21 @@ def judged_classification(store: Datastore) -> tuple[Classification, str]:
 ENGINE_ALIASES: dict[str, str] = {"postgres": "postgresql", "mariadb": "mysql", "mongo": "mongodb"}
 
 
+_CANONICAL_ENGINES: dict[str | None, str] = {}
+"""`canonical_engine` per engine string: checks ask for every store, inventories name few
+engines. `ENGINE_ALIASES` is a constant; a results cache for it would go stale if it changed."""
+_CANONICAL_ENGINES_MAX = 4096
+
+
 def canonical_engine(store: Datastore) -> str:
     """`store.engine` lower-cased, with common aliases folded (`postgres` → `postgresql`)."""
-    engine = (store.engine or "").strip().lower()
-    return ENGINE_ALIASES.get(engine, engine)
+    found = _CANONICAL_ENGINES.get(store.engine)
+    if found is None:
+        engine = (store.engine or "").strip().lower()
+        found = ENGINE_ALIASES.get(engine, engine)
+        if len(_CANONICAL_ENGINES) < _CANONICAL_ENGINES_MAX:
+            _CANONICAL_ENGINES[store.engine] = found
+    return found
 
 
 def remediation_engine(store: Datastore) -> str:
@@ -1702,8 +1713,8 @@ def _csv_inventory(
     """Rows of a CSV export into `out`, each located at its first physical line; a row
     `csv_fast` declines becomes an inline-shaped record for `build`.
 
-    A line holding no quote and no NUL (nearly every line of an export) is what `csv.reader`
-    would split at the commas, and is split here directly, three times faster. Any other record
+    A line holding no quote (nearly every line of an export) is what `csv.reader` would split
+    at the commas, and is split here directly, three times faster. Any other record
     is read by `_csv_quoted`, so quoting, embedded newlines and every `malformed CSV` error are
     `csv`'s own.
     """
@@ -1729,7 +1740,7 @@ def _csv_inventory(
     for text in lines:
         line += 1
         start = line
-        if '"' not in text and "\0" not in text and len(text) <= limit:
+        if '"' not in text and len(text) <= limit:
             cells = text.rstrip("\r\n")
             if not cells:
                 continue

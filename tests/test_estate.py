@@ -512,6 +512,121 @@ def test_csv_row_with_quoted_newline_keeps_physical_lines(tmp_path: Path) -> Non
     ]
 
 
+# Rows the fast CSV path takes, and rows it hands to the checked path, in one file: padding,
+# list separators, every boolean spelling, quoted cells, CRLF and blank lines.
+MIXED_ACCOUNTS_CSV = (
+    "mfa , id,enabled,roles,identity,last_login,password_changed\r\n"
+    "totp,u-1,true,admin,sso,2026-11-01,2026-09-01\r\n"
+    " totp ; sms ,  u-2  , No , admin;;staff ; , , 2026-11-01 ,\r\n"
+    "\r\n"
+    ',u-3,YES,"a,b",,,20260901\r\n'
+    '"webauthn",u-4,0,"multi\r\nline",sso,2026-11-02,\r\n'
+    ",u-5,,,,,\r\n"
+    "  ,u-6,1,;,sso,2026-11-01,2026-09-01\r\n"
+)
+
+
+def test_fast_csv_accounts_equal_the_checked_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write(tmp_path, MIXED_ACCOUNTS_CSV, "accounts.csv")
+    path = write(tmp_path, HEAD + SSO + "accounts: {source: accounts.csv}\n")
+    fast = load_estate(path).accounts
+    monkeypatch.setattr(estate_module, "_account_csv_fast", lambda ctx, names: None)
+    monkeypatch.setattr(estate_module, "_account_fast", lambda m, loc, known, interned: None)
+    checked = load_estate(path).accounts
+    assert fast is not None
+    assert fast == checked
+    assert [a.location.line for a in fast] == [2, 3, 5, 6, 8, 9]
+    assert fast[1] == Account(
+        id="u-2",
+        location=Location(str(tmp_path / "accounts.csv"), 3),
+        roles=("admin", "staff"),
+        mfa=("totp", "sms"),
+        last_login=date(2026, 11, 1),
+        enabled=False,
+    )
+    assert (fast[2].roles, fast[3].roles, fast[5].roles) == (("a,b",), ("multi\r\nline",), ())
+    for account in fast:
+        assert type(account) is Account
+        assert type(account.location) is Location
+        assert repr(account) == repr(checked[fast.index(account)])
+        assert hash(account) == hash(checked[fast.index(account)])
+        with pytest.raises(AttributeError):  # FrozenInstanceError
+            account.id = "x"  # type: ignore[misc]
+        with pytest.raises(AttributeError):
+            account.location.line = 1  # type: ignore[misc]
+
+
+def test_fast_datastores_are_frozen_datastores(tmp_path: Path) -> None:
+    stores = "\n".join(json.dumps(row) for row in DATASTORE_ROWS) + "\n"
+    write(tmp_path, stores, "stores.jsonl")
+    estate = load_estate(write(tmp_path, HEAD + "datastores: {source: stores.jsonl}\n"))
+    assert estate.datastores == expected_datastores(str(tmp_path / "stores.jsonl"), [1, 2, 3])
+    for store in estate.datastores:
+        assert type(store) is Datastore
+        with pytest.raises(AttributeError):
+            store.engine = "x"  # type: ignore[misc]
+
+
+BIG_CSV_ROWS = 5000
+
+
+@pytest.mark.parametrize(
+    ("bad_row", "field", "message"),
+    [
+        ("u-x,admin,sms2,,", "mfa[0]", "'sms2' is not one of totp, hotp, push,"),
+        ("u-x,admin,totp,2026-02-30,", "password_changed", "'2026-02-30' is not a valid date"),
+        ("u-x,admin,totp,,maybe", "enabled", "expected a boolean (true/false/yes/no/1/0)"),
+        (" ,admin,totp,,", "id", "required but missing"),
+        ("u-7,admin,totp,,", "id", "duplicate id 'u-7' (first declared at "),
+        ("u-x,admin,totp,,,", "", "row has 6 cells, the header has 5"),
+        ('u-x,admin,"totp,,', "", "malformed CSV: unexpected end of data"),
+    ],
+)
+def test_bad_row_deep_in_a_large_csv_names_file_line_and_field(
+    tmp_path: Path, bad_row: str, field: str, message: str
+) -> None:
+    rows = [f"u-{i},member,totp,2026-01-{i % 28 + 1:02d},yes" for i in range(BIG_CSV_ROWS)]
+    rows[4321] = bad_row
+    text = "id,roles,mfa,password_changed,enabled\n" + "\n".join(rows) + "\n"
+    write(tmp_path, text, "accounts.csv")
+    error = load_error(write(tmp_path, HEAD + "accounts: {source: accounts.csv}\n"))
+    # An unclosed quote runs to the end of the file, where csv notices it.
+    line, where = (5001, "accounts") if "malformed" in message else (4323, "accounts[4321]")
+    prefix = f"{tmp_path / 'accounts.csv'}:{line}: {where}{'.' if field else ''}{field}: "
+    assert error.startswith(prefix + message), error
+    if "duplicate" in message:
+        assert error.endswith("(first declared at line 9)")
+
+
+@pytest.mark.parametrize(
+    ("name", "rows", "line", "field", "fragment"),
+    [
+        # The duplicate (line 3) comes before the bad row (line 4): it is the error.
+        ("a.csv", "id,enabled\na,\nb,\na,\nc,maybe\n", 4, "accounts[2].id", "duplicate id 'a'"),
+        ("a.csv", "id,enabled\na,\nb,maybe\na,\n", 3, "accounts[1].enabled", "got 'maybe'"),
+        ("a.csv", 'id\na\na\n"b\n', 3, "accounts[1].id", "duplicate id 'a'"),
+        (
+            "a.jsonl",
+            '{"id": "a"}\n{"id": "a"}\n{"id": "c", "enabled": 1}\n',
+            2,
+            "accounts[1].id",
+            "duplicate id 'a' (first declared at line 1)",
+        ),
+        ("a.jsonl", '{"id": "a"}\n{"id": "a"}\n{"id": \n', 2, "accounts[1].id", "duplicate"),
+        ("a.jsonl", '{"id": "a"}\n{"id": }\n{"id": "a"}\n', 2, "accounts[1]", "invalid JSON"),
+    ],
+)
+def test_first_error_in_row_order_wins(
+    tmp_path: Path, name: str, rows: str, line: int, field: str, fragment: str
+) -> None:
+    write(tmp_path, rows, name)
+    error = load_error(write(tmp_path, HEAD + f"accounts: {{source: {name}}}\n"))
+    assert error.startswith(f"{tmp_path / name}:{line}: {field}: "), error
+    assert fragment in error
+
+
 def test_jsonl_exports(tmp_path: Path) -> None:
     accounts = "\n".join(json.dumps(row) for row in ACCOUNT_ROWS) + "\n"
     # A blank line between rows is skipped but counted.
