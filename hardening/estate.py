@@ -592,22 +592,21 @@ class _Seq(list[Any]):
 
 
 _CACHE_MAX = 1 << 16
-"""Most distinct values a per-load cache keeps (dates, role lists, backups): the common ones
+"""Most distinct values a per-file cache keeps (dates, CSV cells, backups): the common ones
 repeat thousands of times; a column of unique values just stops being cached."""
 
 
 class _Interned:
-    """Per-load caches of parsed values that repeat across rows (dates, list cells, backups).
+    """Per-file caches of parsed values that repeat across rows (dates, backups).
 
     Sharing them saves parsing each again and keeps one object per distinct value instead of
     one per row (a million accounts carry a few thousand distinct dates).
     """
 
-    __slots__ = ("backups", "dates", "lists")
+    __slots__ = ("backups", "dates")
 
     def __init__(self) -> None:
         self.dates: dict[str, date] = {}
-        self.lists: dict[tuple[str, str], tuple[str, ...] | None] = {}
         self.backups: dict[tuple[str, bool | None, date | None], Backup] = {}
 
     def iso_date(self, v: str) -> date | None:
@@ -1267,7 +1266,7 @@ def _slots_twin(cls: type) -> Any:
     """A plain class with the slot layout of the frozen slots dataclass `cls`.
 
     The generated `__init__` of a frozen dataclass sets each field through
-    `object.__setattr__` by name: four times the cost of a plain one, which shows at a million
+    `object.__setattr__` by name: over four times the cost of a plain one, which shows at a million
     rows. The loader's per-row constructors below fill a twin's slots with plain attribute
     stores and then make the object a `cls` (`__class__` assignment, which Python allows
     between classes of the same slot layout). The result is a genuine `cls`, frozen like any
@@ -1666,8 +1665,8 @@ _ID = attrgetter("id")
 
 def _unique_ids(ctx: _Ctx, section: str, rows: list[_Row]) -> None:
     """Fail on the first row of an export whose id an earlier row has: what `_seen` checks row
-    by row, done at once (a set of a million ids is a fifth of the cost of a dict built row by
-    row)."""
+    by row, done at once (a set of a million ids costs half of a dict built row by row, and is
+    gone once checked)."""
     if len(set(map(_ID, rows))) == len(rows):
         return
     seen: dict[str, Location] = {}
