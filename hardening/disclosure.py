@@ -238,7 +238,7 @@ _RESIDUAL_PHRASES = (
     r"not\s+yet",
     r"yet\s+to",
     r"remain(?:ing|s)?(?!\s+(?:safe|secure|protected|open|available|committed|vigilant|alert"
-    r"|in\s+place))",
+    r"|in\s+place|in\s+force|valid|unchanged|unaffected))",
     r"(?:are|is|were|was|am|be)\s+(?:currently\s+)?(?:unable|not\s+able)\s+to",
     r"(?:cannot|can't|can\s+not)\s+yet",
     r"vulnerab(?:le|ility|ilities)(?!\s+(?:customers?|people|adults?|persons?|groups?|circumstances|situations?|members?))",
@@ -488,6 +488,7 @@ _TECHNICAL = re.compile(
     r"|privilege\s+escalation|lateral(?:ly)?\s+movement|moved\s+laterally|web\s*shells?"
     r"|backdoors?|compromised\s+(?:\w+\s+)?(?:accounts?|credentials|passwords?|laptops?"
     r"|devices?|machines?)|(?:contractor|supplier|vendor|staff|employee)\s+accounts?"
+    r"(?!\s+(?:are|is)\s+(?:now\s+)?(?:all\s+)?protected)"
     r"|active\s+sessions?|session\s+tokens?|admin\s+(?:network|tool|system)s?"
     r"|entry\s+point|point\s+of\s+entry|initial\s+access|way\s+in|got\s+in\s+(?:using|through|via|by)"
     r"|(?:clicked|opened)\s+by|anti-?virus|edr|endpoint\s+protection|security\s+software"
@@ -495,7 +496,7 @@ _TECHNICAL = re.compile(
     _I,
 )
 _SNAKE = re.compile(r"\b[A-Za-z][A-Za-z0-9]*_[A-Za-z0-9_]+\b")
-_SENTENCE = re.compile(r"[^.!?\n]+(?:[.!?]+|$)|\n")
+_SENTENCE = re.compile(r"(?:[^.!?\n]|[.!?](?=[^\s.!?]))+(?:[.!?]+|$)|\n")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -504,6 +505,9 @@ _SENTENCE = re.compile(r"[^.!?\n]+(?:[.!?]+|$)|\n")
 # shapes customer communications legitimately use, and none of the cues that turn such a
 # sentence into an account of how the incident happened or of a weakness that remains.
 
+# The layer's patterns are written in lower case and matched against lower-cased clauses
+# (much faster than IGNORECASE).
+_LC = re.NOFLAG
 _CUSTOMERS = (
     r"customers?|members?|patients?|parents?|carers?|tenants?|residents?|pupils?|students?"
     r"|donors?|supporters?|policyholders?|passengers?|guests?|clients?|cardholders?|users?"
@@ -534,7 +538,7 @@ _CUSTOMER_DIRECTED = re.compile(
     r"|often|already)\b"
     r"|we\s+(?:will|would)\s+never\b|we\s+(?:still\s+)?(?:recommend|suggest"
     r"|advise|encourage|urge|ask)\b|signs?\b|it\s+is\s+(?:important|a\s+good\s+idea|worth))",
-    _I,
+    _LC,
 )
 _GENERIC_AGENT = (
     r"(?:someone|somebody|criminals|attackers|an?\s+(?:unauthori[sz]ed|unknown|outside|criminal)"
@@ -558,8 +562,10 @@ _SAFE_SHAPES: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"\b(?:sorry|apologi[sz]\w*|regret|thank(?:s|\s+you)?|grateful|appreciate"
             r"|trust(?:ed)?|let\s+you\s+down|take\s+[^.]{0,60}\bseriously|(?:top\s+)?priority"
             r"|committed\s+to|determined\s+to|put\s+(?:it|things)\s+right|understand"
-            r"|unsettling|upsetting|worrying|distress|inconvenience|concern)\b",
-            _I,
+            r"|unsettling|upsetting|worrying|distress|inconvenience|concern\w*|recogni[sz]e"
+            r"|heart\s+of|(?:highest|first)\s+priority|matters?\s+(?:to\s+us|greatly)"
+            r"|(?:protecting|security\s+of|privacy\s+of)\s+your)\b",
+            _LC,
         ),
     ),
     (
@@ -567,7 +573,7 @@ _SAFE_SHAPES: tuple[tuple[str, re.Pattern[str]], ...] = (
         re.compile(
             r"^(?:dear|hello|hi|yours|kind\s+regards|best\s+wishes|regards|warm\s+regards"
             r"|with\s+best\s+wishes|sincerely)\b",
-            _I,
+            _LC,
         ),
     ),
     (
@@ -576,7 +582,9 @@ _SAFE_SHAPES: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"\b(?:was|were|is|are|has|have|had|may|might|could|did|does|do)\s+(?:not\s+|n't\s+"
             r"|also\s+|never\s+|only\s+)?(?:have\s+)?(?:been\s+)?(?:involved|affected|accessed"
             r"|viewed|seen|taken|copied|included|impacted|exposed|stolen|compromised|part\s+of"
-            r"|among|caught\s+up|at\s+risk|changed|misused|touched|looked\s+at|obtained|stored\s+by)"
+            r"|among|caught\s+up|at\s+risk|changed|misused|touched|looked\s+at|obtained|stored\s+by"
+            r"|disrupted|interrupted|limited\s+to)"
+            r"|\bnothing\s+(?:suggests|indicates|shows)\b"
             r"|\b(?:involved|affected)\s+(?:was|were|included|are|is|did)\b|\bincluded\s+your\b"
             r"|\b(?:did|does|do)\s+not\s+(?:include|involve|affect)\b|\bnot\s+affected\b"
             r"|\bno\s+(?:evidence|sign|indication|suggestion|reason\s+to\s+(?:believe|think))\b"
@@ -584,7 +592,7 @@ _SAFE_SHAPES: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"|\b(?:is|are|remains?|stays?)\s+(?:still\s+|now\s+|fully\s+)?(?:safe|protected|secure"
             r"|unaffected|available|open|in\s+force|valid|working|unchanged)\b"
             r"|\b(?:has|have)\s+not\s+(?:been\s+)?(?:changed|affected)\b",
-            _I,
+            _LC,
         ),
     ),
     (
@@ -594,8 +602,10 @@ _SAFE_SHAPES: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"|encourage|urge)\b|\bas\s+a\s+precaution\b|\bplease\b|\bgenuine\b|\bfrom\s+us\b"
             r"|\b(?:claim\w*|pretend\w*)\s+to\s+be\s+(?:from\s+)?us\b"
             r"|\byou\s+(?:did|do|were|are)\s+not\s+(?:apply|make|recogni[sz]e|expect|ask|request"
-            r"|authori[sz]e|order|sign|know|sure)",
-            _I,
+            r"|authori[sz]e|order|sign|know|sure)"
+            r"|\byou\s+(?:need|should|can|could|may|might|will|must|do\s+not\s+need)\b"
+            r"|\b(?:nothing|anything)\s+(?:else\s+)?(?:you\s+need|for\s+you)\s+to\s+do\b",
+            _LC,
         ),
     ),
     (
@@ -603,7 +613,7 @@ _SAFE_SHAPES: tuple[tuple[str, re.Pattern[str]], ...] = (
         re.compile(
             rf"\b(?:{_CUSTOMERS})\s+(?:have|has)\s+(?:already\s+)?(?:updated|changed|signed|enrolled"
             r"|registered|taken|contacted|called)\b",
-            _I,
+            _LC,
         ),
     ),
     (
@@ -617,14 +627,17 @@ _SAFE_SHAPES: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"|\b(?:opening\s+hours|freephone|freepost|large\s+print|braille|another\s+format"
             r"|in\s+branch|secure\s+messages?|questions\s+and\s+answers|common\s+questions|faqs?"
             r"|get\s+in\s+touch|this\s+page|website|social\s+media|app|helpline|phone\s+number"
-            r"|postal\s+address)\b|https?://|\bwww\.|@|\+\d|\b0\d{3,4}\s?\d{3}\s?\d{3,4}\b"
+            r"|postal\s+address|https?://|www\.|0\d{3,4}\s?\d{3}\s?\d{3,4})\b|@\w|\+\d"
             r"|\b(?:keep|keeping)\s+you\s+(?:informed|updated|posted)\b"
             r"|\b(?:let|tell|write\s+to|contact|update)\s+you\b"
             r"|\bwe\s+(?:will\s+|'ll\s+)?(?:reply|respond|publish|post|share\s+updates|update)\b"
             r"|\bwe\s+(?:are|have|'re|'ve)?\s*(?:been\s+)?(?:writing|written|wrote|contacting"
             r"|contacted|telling|told|informing|informed|notif(?:ied|ying)|emailing|emailed"
-            r"|letting|in\s+touch)\b",
-            _I,
+            r"|letting|in\s+touch)\b"
+            r"|\b(?:notified|informed|contacted|written\s+to|in\s+contact\s+with|being\s+sent\s+to)\b"
+            r"|\b(?:answer|help\s+with)\s+(?:any\s+|all\s+)?(?:of\s+)?(?:your\s+)?questions\b"
+            r"|\bhappy\s+to\s+(?:help|answer|talk|discuss)\b",
+            _LC,
         ),
     ),
     (
@@ -637,11 +650,13 @@ _SAFE_SHAPES: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"|alerts?\s+you|(?:can|will|are\s+here\s+to|happy\s+to)\s+help|dedicated\s+to"
             r"|support(?:ing)?\s+(?:affected\s+)?(?:customers|members|you|people)"
             r"|support\s+(?:you|is\s+available)|help\s+(?:you|customers|members|anyone)"
-            r"|(?:held|hold\s+you)\s+responsible|activation\s+code|the\s+code|sign\s+up|enrol"
+            r"|(?:held|hold\s+you)\s+responsible|activation\s+code|the\s+code|sign(?:ing)?\s+up"
+            r"|enrol\w*|enroll\w*|registration|treat\s+you\s+fairly|case\s+by\s+case|support"
+            r"|goodwill|gesture"
             r"|at\s+no\s+cost|pay\s+for\s+any|extra\s+(?:help|support)|victim\s+support"
             r"|support\s+line|dedicated\s+(?:team|helpline|page)|support\s+team|(?:fraud|support)"
             r"\s+team|losses|money\s+(?:lost|taken))\b",
-            _I,
+            _LC,
         ),
     ),
     (
@@ -655,7 +670,7 @@ _SAFE_SHAPES: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"(?:specialists?|experts?|firms?|investigators?|help|review|advisers?|team|company"
             r"|consultants?|partners?)|specialists|experts|independently|investigat\w+|review"
             r"|review\w*|learn\s+from|board|chief\s+executive|head\s+of|cooperat\w+|co-operat\w+)\b",
-            _I,
+            _LC,
         ),
     ),
     (
@@ -690,7 +705,20 @@ _SAFE_SHAPES: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"|keep|keeps|protect|protects|encrypt|encrypts|get|gets|help|helps)\b"
             r"|\b(?:new|stronger|extra|additional|better)\s+(?:[\w-]+\s+)?(?:checks|protections?"
             r"|safeguards|security|controls)\s+(?:help|protect|stop|make|are|is)\b",
-            _I,
+            _LC,
+        ),
+    ),
+    (
+        "improvement",
+        re.compile(
+            r"\b(?:safer|more\s+secure|stronger|more\s+robust|better\s+protected|harder\s+for"
+            r"|much\s+harder|more\s+tightly)\b"
+            r"|\b(?:received|completed|had|been\s+given|undertaken|attended|done|given)\s+"
+            r"(?:[\w-]+\s+){0,3}training\b"
+            r"|\b(?:is|are)\s+(?:now\s+)?(?:closely\s+)?(?:monitoring|watching|keeping\s+a\s+close)\b"
+            r"|\bhandled\s+securely\b|\b(?:is|are)\s+(?:handled|processed|kept|held)\s+"
+            r"(?:securely|safely)\b",
+            _LC,
         ),
     ),
     (
@@ -699,14 +727,30 @@ _SAFE_SHAPES: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"\bwe\s+(?:first\s+|recently\s+|quickly\s+)?(?:found\s+out|became\s+aware|discovered"
             r"|learned|learnt|identified|detected|noticed|found|were\s+made\s+aware|realised"
             r"|realized|spotted|brought|stopped)\b"
-            r"|\b(?:incident|breach|attack|it)\s+(?:has\s+been|was|is)\s+(?:now\s+)?(?:contained"
-            r"|over|under\s+control|resolved|stopped|closed)\b"
+            r"|\b(?:incident|breach|attack|it|this|matter)\s+(?:has|have|was|is)\s+(?:now\s+)?"
+            r"(?:been\s+)?(?:fully\s+)?(?:contained|over|under\s+control|resolved|stopped|closed"
+            r"|dealt\s+with|ended)\b"
+            r"|\bback\s+to\s+normal\b|\b(?:running|working|operating)\s+(?:as\s+)?normal(?:ly)?\b"
+            r"|\bfully\s+(?:restored|operational)\b"
             r"|\b(?:incident|breach|attack)\s+(?:took\s+place|happened|occurred)\s+in\b"
             r"|\b(?:there\s+(?:has\s+been|was)|about|of|to|explain|is)\s+(?:an?|the|this)\s+"
             r"(?:recent\s+)?(?:[\w-]+\s+)?(?:incident|breach)\b"
             r"|\b(?:incident|breach)\b[^.]{0,60}\b(?:affected|involved)\b"
-            r"|\bwhat\s+(?:has\s+)?happened\b|" + _INCIDENT_FACT,
-            _I,
+            r"|\bwhat\s+(?:has\s+)?happened\b"
+            r"|\b(?:happened|took\s+place|occurred)\s+(?:in|during|over)\s+(?:early\s+|mid-?|late\s+)?"
+            rf"(?:{_MONTHS}|spring|summer|autumn|winter|the\s+\w+\s+of|(?:19|20)\d\d)\b|"
+            + _INCIDENT_FACT,
+            _LC,
+        ),
+    ),
+    (
+        "promise",
+        re.compile(
+            r"\bwe\s+(?:will|can|would\s+like\s+to|want\s+to|are\s+(?:able|happy)\s+to)\b"
+            r"[^.]*\b(?:you|your)\b"
+            r"|\bwe\s+(?:do\s+not|never)\s+(?:hold|keep|store|have|collect|see|record)\s+"
+            r"(?:your|any|card|bank|payment|full)\b",
+            _LC,
         ),
     ),
     (
@@ -715,7 +759,7 @@ _SAFE_SHAPES: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"\b(?:not|never)\s+(?:be\s+)?(?:sharing|share|shared|giving|give|publishing|publish"
             r"|disclosing|disclose|going\s+into)\s+(?:any\s+)?(?:more\s+|further\s+)?(?:technical\s+)?"
             r"details?\b",
-            _I,
+            _LC,
         ),
     ),
     (
@@ -727,20 +771,27 @@ _SAFE_SHAPES: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"|intruders?|they)\b)|^this\s+is\s+(?:what|how|why)\b"
             r"|^this\s+(?:will|should)\s+(?:only\s+)?take\b|^(?:this|every|each|the)\s+(?:piece|page|email|e-mail|letter|message|document|post"
             r"|banner|brief|section|pack|notice|leaflet|update)s?\b",
-            _I,
+            _LC,
         ),
     ),
 )
 # Safe phrases blanked out before the vetoes are read: the bare fact of the incident, and
 # wording whose trigger words are about the customer rather than our systems.
 _CONSUMED = re.compile(
-    _INCIDENT_FACT + r"|\blet\s+(?:us|you|me)\s+(?:know|down)\b|\bget\s+in\s+touch\b"
+    _INCIDENT_FACT
+    + r"|\b(?:no|any)\s+(?:evidence|indication|sign|suggestion)\s+(?:that|of)\b[^,;]*"
+    r"|\bnothing\s+(?:suggests|indicates|shows)\b[^,;]*"
+    r"|\b(?:investigation|inquiry|enquiry)\s+(?:is|remains)\s+(?:still\s+)?(?:under\s*way|ongoing"
+    r"|continuing|in\s+progress)\b"
+    r"|\b(?:was|were|is|are)\s+(?:stored|kept|held)\s+(?:securely|safely|encrypted|in\s+encrypted)\b"
+    r"|\blet\s+(?:us|you|me)\s+(?:know|down)\b|\bget\s+in\s+touch\b"
     r"|\bsomeone\s+(?:has\s+|had\s+)?(?:used|uses|applied|applies|taken|took)\s+(?:out\s+)?(?:your"
     r"|credit|a\s+loan)\b|\b(?:did|does|do)\s+not\s+(?:include|involve|affect)\b"
     r"|\bless\s+likely\b"
     r"|\b(?:was|were|is|are|has|have|had)\s+not\s+(?:been\s+)?(?:affected|involved|part\s+of"
     r"|included|taken|accessed|seen|viewed|changed|impacted|at\s+risk|stolen|copied|exposed"
-    r"|used|misused|shared|among)\b"
+    r"|used|misused|shared|among|disrupted|interrupted|compromised|breached|readable|visible"
+    r"|published)\b"
     r"|\byou\s+(?:did\s+not|didn't|were\s+not|weren't|do\s+not|don't|have\s+not|haven't)\b"
     r"|\byou\s+(?:are|can|will|may)\s+still\b|\b(?:can|will)\s+still\s+(?:be\s+used|call|use"
     r"|contact|reach|bank|get)\b|\bwe\s+still\s+recommend\b|\bsay\s+only\b|\bonly\s+ever\b"
@@ -756,7 +807,7 @@ _CONSUMED = re.compile(
     r"(?:criminals|attackers|fraudsters|hackers)\b"
     r"|\bmore\s+than\s+one\b|\brather\s+than\b|\bwithout\s+(?:delay|charge|cost|your\s+\w+)\b"
     r"|\bas\s+soon\s+as\b|\bwe\s+cannot\s+undo\b|\bby\s+default\b|\bin\s+error\s+messages\b",
-    _I,
+    _LC,
 )
 _AGENT = (
     r"(?:attackers?|hackers?|intruders?|criminals?|cyber-?\s?criminals?|fraudsters|scammers"
@@ -784,6 +835,8 @@ _PAST_VERB = (
 _NOT_AUX = r"(?!(?:have|has|now|all|will|can|must|should|need|are|is)\b)"
 # Cues that veto a safe shape, by kind. Strong cues always veto; soft ones do not veto a
 # clause addressed to the reader (an instruction, a condition, an offer's terms).
+_OFFER = next(p for name, p in _SAFE_SHAPES if name == "offer")
+_CONTACT = next(p for name, p in _SAFE_SHAPES if name == "contact")
 _STRONG_VETOES: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "narrates the incident",
@@ -814,7 +867,7 @@ _STRONG_VETOES: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"|false\s+alarm|folders?|wi-?fi|invoices?|door\s+codes?|server\s+room|researcher"
             r"|batches|upload\w*|search\s+box|contact\s+form|(?:log-?in|sign-?in)\s+page"
             r"|evidence\s+(?:that|of)\s+(?:someone|the|they|attackers?))\b",
-            _I,
+            _LC,
         ),
     ),
     (
@@ -831,7 +884,7 @@ _STRONG_VETOES: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"|vulnerab\w+(?!\s+(?:customers?|people|adults?|persons?|groups?|circumstances"
             r"|situations?|members?))|(?:has|have)\s+not\s+(?:yet\s+)?(?:confirmed|shown|proved)|exposed|open\s+to"
             r"|anyone\s+(?:with|could|can)|everyone\s+(?:with|could|can)"
-            r"|wide\s+access|full\s+access|too\s+(?:many|much|long|few|little)|short|small"
+            r"|wide\s+access|full\s+access|too\s+(?:many|much|long|few|little)"
             r"|stretched|overstretched|understaffed|short-staffed|under-resourced|busy|problem"
             r"|issues?|bugs?|shared\s+(?:password|account|login|machine|computer|folder|drive"
             r"|mailbox|inbox|credentials)|same\s+(?:weakness|flaw|problem|password\s+for\s+years)"
@@ -841,11 +894,12 @@ _STRONG_VETOES: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"|(?:may|might|could)\s+still|possible|possibly|probably|likely|suspect\w*"
             r"|we\s+(?:think|assume|presume)|(?:appears?|seems?)\s+to\s+have|in\s+the\s+wrong"
             r"|although|though|except|whereas|however|at\s+the\s+time|at\s+that\s+time|back\s+then"
-            r"|at\s+night|overnight|weekends?|holidays?|outside\s+(?:office|working|business)\s+hours"
+            r"|at\s+night|overnight|outside\s+(?:office|working|business)\s+hours"
             r"|when\s+(?:nobody|no\s+one|fewer|few|staff\s+were)|temporar\w*|interim|stop-?gap"
             r"|for\s+now|(?:review|investigation|audit"
             r"|experts?|specialists?|test)\s+(?:found|showed|revealed|identified|discovered)"
-            r"(?!\s+no\b)|only|partly|partially|part\s+of\s+(?:our|the)|most\s+of|much\s+of"
+            r"(?!\s+no\b)|only|partly|partially|part\s+of\s+(?:our|the)(?!\s+(?:business|organi[sz]ation|company|operations"
+            r"|customers|members))|most\s+of|much\s+of"
             r"|half|majority|minority|the\s+rest|a\s+few\s+(?!days|weeks|minutes|hours|months)"
             r"|not\s+all|not\s+every|fewer|smaller|several\s+(?:other|older|of\s+our)"
             r"|some\s+(?:of\s+(?:our|the)\s+)?(?:staff|colleagues|employees|systems?|servers?"
@@ -853,7 +907,7 @@ _STRONG_VETOES: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"|services|suppliers|backups|machines|networks?|applications|apps)"
             r"|other\s+(?:weaknesses|councils|organisations|systems|parts|areas|problems|issues"
             r"|internal|documents|files|data))\b",
-            _I,
+            _LC,
         ),
     ),
     (
@@ -869,7 +923,7 @@ _STRONG_VETOES: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"|\buntil\s+(?:last|the\s+following|next|recently)\b|\bthe\s+following\s+\w+"
             r"|\bmost(?:ly)?\s+at\s+night\b|\bfirst\s+alerted\b|\bwill\s+take\s+(?:longer|more"
             r"|until|several|some|months|weeks|years|a\s+while|time)",
-            _I,
+            _LC,
         ),
     ),
 )
@@ -884,11 +938,12 @@ _SOFT_VETOES: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"|upgraded|moved|introduced|switched|turned))|(?:plan|planning|plans|aim|aiming"
             r"|intend|intending|hope|hoping|expect|expecting)\s+to|once\s+(?:the|we|our|this|that"
             r"|it)|eventually|soon|shortly|in\s+progress|ongoing|under\s*way|continues"
+            r"|weekends?|holidays?"
             r"|remain(?:s|ed|ing)?(?!\s+(?:open|available|protected|safe|secure|in\s+force|valid"
             r"|unaffected|committed|vigilant|alert|the\s+same|unchanged))|while\s+(?:the|a|our)"
             r"|(?:are|is|were|am)\s+(?:now\s+)?(?:replacing|upgrading|moving|fixing|working\s+on"
             r"|rolling|introducing|extending|checking|dealing))\b",
-            _I,
+            _LC,
         ),
     ),
     (
@@ -899,7 +954,7 @@ _SOFT_VETOES: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"(?:\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen"
             r"|eighteen|twenty|thirty|several|a\s+few|many|few)\s+(?:full\s+|working\s+)?"
             r"(?:minutes?|hours?|days?|weeks?|months?|years?|nights?)\b",
-            _I,
+            _LC,
         ),
     ),
 )
@@ -909,7 +964,7 @@ _SOFT_VETOES += (
         re.compile(
             r"\b(?:fake|phishing|malicious|pretend\w*|impersonat\w+|posing\s+as|attachments?"
             r"|suspicious\s+(?:link|email|message|file)s?)\b",
-            _I,
+            _LC,
         ),
     ),
 )
@@ -967,34 +1022,43 @@ _VERB_CUE = re.compile(
     r"|might|must|shall|should|got|took|sat|stole|ran|found|left|came|went|made|kept|knew|sent"
     r"|began|saw|broke|let|put|set|led|held|paid|lost|told|gave|brought|bought|hid|wrote"
     r"|\w+ed)\b",
-    _I,
+    _LC,
 )
 
 
 def _judge(clause: str) -> str | None:
     """Why the clause is not a known-safe shape, or None when it is (or is no sentence)."""
-    words = clause.split()
-    question = clause.rstrip(_QUOTES + ")] ").endswith("?")
-    ended = clause.rstrip(_QUOTES + ")] ").endswith((".", "!"))
-    fragment = len(words) < 5 or question or not ended
-    shapes = [name for name, pattern in _SAFE_SHAPES if pattern.search(clause)]
-    rest = _CONSUMED.sub(" ", clause)
-    for kind, pattern in _STRONG_VETOES[: 1 if fragment else None]:
-        m = pattern.search(rest)
-        if m and not question and (not fragment or _VERB_CUE.search(clause)):
-            return f"{kind} ({m.group(0)!r})" + (f" in a {shapes[0]} sentence" if shapes else "")
+    text = clause.lower()
+    tail = text.rstrip(_QUOTES + ")] ")
+    if tail.endswith("?"):
+        return None  # a question: FAQ entries, "Was my card affected?"
+    # Headings, list items, table cells, names and sign-offs: only narration is flagged.
+    fragment = len(text.split()) < 5 or not tail.endswith((".", "!"))
+    if fragment and not _VERB_CUE.search(text):
+        return None
+    rest: str | None = None  # the clause with its safe phrases blanked, made when needed
+    for kind, pattern in _STRONG_VETOES[:1] if fragment else _STRONG_VETOES:
+        if pattern.search(text):
+            rest = _CONSUMED.sub(" ", text) if rest is None else rest
+            if m := pattern.search(rest):
+                return _why(kind, m, text)
     if fragment:
         return None
-    if not _CUSTOMER_DIRECTED.search(clause) and not {"offer", "contact"} & set(shapes):
+    directed = any(p.search(text) for p in (_CUSTOMER_DIRECTED, _OFFER, _CONTACT))
+    if not directed:
         for kind, pattern in _SOFT_VETOES:
-            m = pattern.search(rest)
-            if m:
-                return f"{kind} ({m.group(0)!r})" + (
-                    f" in a {shapes[0]} sentence" if shapes else ""
-                )
-    if shapes:
+            if pattern.search(text):
+                rest = _CONSUMED.sub(" ", text) if rest is None else rest
+                if m := pattern.search(rest):
+                    return _why(kind, m, text)
+    if directed or any(pattern.search(text) for _, pattern in _SAFE_SHAPES):
         return None
     return "does not match a known-safe shape"
+
+
+def _why(kind: str, cue: re.Match[str], text: str) -> str:
+    shape = next((name for name, pattern in _SAFE_SHAPES if pattern.search(text)), None)
+    return f"{kind} ({cue.group(0)!r})" + (f" in a {shape} sentence" if shape else "")
 
 
 _EXPECTED = "apology, data involved, advice, contact, offer, regulator, improvement, timing"
