@@ -263,7 +263,8 @@ _RESIDUAL_PHRASES = (
     r"|remove|complete|retire|migrate|extend|finish)",
     r"in\s+the\s+process\s+of",
     r"(?:has|have|had)\s+not\s+(?:yet\s+)?been\s+(?!(?:affected|involved|changed|impacted|accessed"
-    r"|taken|used|compromised|touched|included|shared|viewed|seen)\b)\w+ed",
+    r"|taken|used|compromised|touched|included|shared|viewed|seen|interrupted|disrupted|breached"
+    r"|lost|misused|copied|stolen|published)\b)\w+ed",
     r"(?:protected|secured)\s+only\s+by|only\s+(?:by|with)\s+(?:a\s+)?(?:single\s+)?passwords?",
     r"legacy\s+\w+|weak\s+(?:passwords?|encryption|hashing|configuration|credentials?|settings?)",
     r"(?:are|is|was|were|be)\s+(?:still\s+)?at\s+risk",
@@ -512,6 +513,8 @@ _CUSTOMERS = (
     r"customers?|members?|patients?|parents?|carers?|tenants?|residents?|pupils?|students?"
     r"|donors?|supporters?|policyholders?|passengers?|guests?|clients?|cardholders?|users?"
     r"|families|people|anyone|everyone|account\s+holders?|shoppers?|subscribers?|callers?"
+    r"|applicants?|visitors?|travell?ers?|borrowers?|savers?|investors?|landlords?|homeowners?"
+    r"|claimants?|employers?|businesses"
 )
 # Base forms that open an instruction ("Check your statements", "Say only what is in this brief").
 _IMPERATIVE = (
@@ -530,7 +533,7 @@ _CUSTOMER_DIRECTED = re.compile(
     rf"(?:(?:{_IMPERATIVE})\b"
     r"|if\b|unless\b|when\s+you\b|whenever\b|before\s+you\b|once\s+you\b|to\s+\w+\s*\w*,"
     r"|you\b|your\b|yours\b|dear\b|thank"
-    rf"|(?:(?:all|most|any|some|affected|vulnerable|our|other)\s+)?(?:{_CUSTOMERS})\b"
+    rf"|(?:[\w'-]+\s+){{0,2}}?(?:{_CUSTOMERS})\b"
     r"(?:\s+(?:who|aged|over|under|with|in|whose|that)\b[^,]*?)?\s+(?:can|may|should|will"
     r"|do\s+not|don't|need|needn't|are\s+(?:able"
     r"|welcome|eligible|entitled))\b"
@@ -559,7 +562,7 @@ _SAFE_SHAPES: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "apology",
         re.compile(
-            r"\b(?:sorry|apologi[sz]\w*|regret|thank(?:s|\s+you)?|grateful|appreciate"
+            r"\b(?:sorry|apolog\w*|regret|thank(?:s|\s+you)?|grateful|appreciate"
             r"|trust(?:ed)?|let\s+you\s+down|take\s+[^.]{0,60}\bseriously|(?:top\s+)?priority"
             r"|committed\s+to|determined\s+to|put\s+(?:it|things)\s+right|understand"
             r"|unsettling|upsetting|worrying|distress|inconvenience|concern\w*|recogni[sz]e"
@@ -584,6 +587,7 @@ _SAFE_SHAPES: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"|viewed|seen|taken|copied|included|impacted|exposed|stolen|compromised|part\s+of"
             r"|among|caught\s+up|at\s+risk|changed|misused|touched|looked\s+at|obtained|stored\s+by"
             r"|disrupted|interrupted|limited\s+to)"
+            r"|\b(?:as\s+usual|the\s+usual|as\s+normal|as\s+planned|on\s+time|as\s+expected)\b"
             r"|\bnothing\s+(?:suggests|indicates|shows)\b"
             r"|\b(?:involved|affected)\s+(?:was|were|included|are|is|did)\b|\bincluded\s+your\b"
             r"|\b(?:did|does|do)\s+not\s+(?:include|involve|affect)\b|\bnot\s+affected\b"
@@ -604,6 +608,9 @@ _SAFE_SHAPES: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"|\byou\s+(?:did|do|were|are)\s+not\s+(?:apply|make|recogni[sz]e|expect|ask|request"
             r"|authori[sz]e|order|sign|know|sure)"
             r"|\byou\s+(?:need|should|can|could|may|might|will|must|do\s+not\s+need)\b"
+            r"|\bwill\s+never\s+(?:\w+\s+){0,2}(?:you|your)\b"
+            r"|\bshould\s+(?:watch|look|be|check|keep|call|contact|change|ignore|report|use|stay"
+            r"|continue|consider|tell|not)\b"
             r"|\b(?:nothing|anything)\s+(?:else\s+)?(?:you\s+need|for\s+you)\s+to\s+do\b",
             _LC,
         ),
@@ -626,7 +633,9 @@ _SAFE_SHAPES: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"|\bhere\s+(?:to\s+help|for\s+you)\b"
             r"|\b(?:opening\s+hours|freephone|freepost|large\s+print|braille|another\s+format"
             r"|in\s+branch|secure\s+messages?|questions\s+and\s+answers|common\s+questions|faqs?"
-            r"|get\s+in\s+touch|this\s+page|website|social\s+media|app|helpline|phone\s+number"
+            r"|get\s+in\s+touch|this\s+page|helpline|phone\s+number|(?:more|further)\s+information"
+            r"|(?:on|at|in|through|via|visit|using|use|from|check)\s+(?:our\s+|the\s+)?(?:website"
+            r"|app|social\s+media|online\s+account)"
             r"|postal\s+address|https?://|www\.|0\d{3,4}\s?\d{3}\s?\d{3,4})\b|@\w|\+\d"
             r"|\b(?:keep|keeping)\s+you\s+(?:informed|updated|posted)\b"
             r"|\b(?:let|tell|write\s+to|contact|update)\s+you\b"
@@ -636,7 +645,8 @@ _SAFE_SHAPES: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"|letting|in\s+touch)\b"
             r"|\b(?:notified|informed|contacted|written\s+to|in\s+contact\s+with|being\s+sent\s+to)\b"
             r"|\b(?:answer|help\s+with)\s+(?:any\s+|all\s+)?(?:of\s+)?(?:your\s+)?questions\b"
-            r"|\bhappy\s+to\s+(?:help|answer|talk|discuss)\b",
+            r"|\bhappy\s+to\s+(?:help|answer|talk|discuss)\b"
+            r"|\breceived\s+(?:an?\s+|our\s+)?(?:email|letter|message|call|text|update)s?\b",
             _LC,
         ),
     ),
@@ -652,7 +662,7 @@ _SAFE_SHAPES: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"|support\s+(?:you|is\s+available)|help\s+(?:you|customers|members|anyone)"
             r"|(?:held|hold\s+you)\s+responsible|activation\s+code|the\s+code|sign(?:ing)?\s+up"
             r"|enrol\w*|enroll\w*|registration|treat\s+you\s+fairly|case\s+by\s+case|support"
-            r"|goodwill|gesture"
+            r"|goodwill|gesture|discount|voucher"
             r"|at\s+no\s+cost|pay\s+for\s+any|extra\s+(?:help|support)|victim\s+support"
             r"|support\s+line|dedicated\s+(?:team|helpline|page)|support\s+team|(?:fraud|support)"
             r"\s+team|losses|money\s+(?:lost|taken))\b",
@@ -714,7 +724,7 @@ _SAFE_SHAPES: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"\b(?:safer|more\s+secure|stronger|more\s+robust|better\s+protected|harder\s+for"
             r"|much\s+harder|more\s+tightly)\b"
             r"|\b(?:received|completed|had|been\s+given|undertaken|attended|done|given)\s+"
-            r"(?:[\w-]+\s+){0,3}training\b"
+            r"(?:[\w-]+\s+){0,3}training\b|\b(?:remind\w*|retrain\w*|refresher|awareness)\b"
             r"|\b(?:is|are)\s+(?:now\s+)?(?:closely\s+)?(?:monitoring|watching|keeping\s+a\s+close)\b"
             r"|\bhandled\s+securely\b|\b(?:is|are)\s+(?:handled|processed|kept|held)\s+"
             r"(?:securely|safely)\b",
@@ -748,8 +758,7 @@ _SAFE_SHAPES: tuple[tuple[str, re.Pattern[str]], ...] = (
         re.compile(
             r"\bwe\s+(?:will|can|would\s+like\s+to|want\s+to|are\s+(?:able|happy)\s+to)\b"
             r"[^.]*\b(?:you|your)\b"
-            r"|\bwe\s+(?:do\s+not|never)\s+(?:hold|keep|store|have|collect|see|record)\s+"
-            r"(?:your|any|card|bank|payment|full)\b",
+            r"|\bwe\s+(?:do\s+not|never)\s+(?:hold|keep|store|have|collect|see|record)\b",
             _LC,
         ),
     ),
@@ -849,12 +858,12 @@ _STRONG_VETOES: tuple[tuple[str, re.Pattern[str]], ...] = (
             rf"|\b(?:an?|one\s+of\s+our|the)\s+(?:[\w-]+\s+){{0,2}}?{_STAFF}'s\b"
             r"|\bby\s+(?:the\s+)?(?:attackers?|hackers?|intruders?|criminals?|someone|a\s+third"
             r"\s+party)\b"
-            r"|\b(?:was|were|had\s+been|been)\s+(?:then\s+|later\s+|also\s+)?(?:used|abused"
+            r"|\b(?:was|were|had\s+been)\s+(?:then\s+|later\s+|also\s+)?(?:used|abused"
             r"|exploited|taken\s+over|hijacked|tricked|fooled|phished|infected|encrypted|deleted"
             r"|disabled|switched\s+off|turned\s+off|left|set\s+up|set|configured|hosted|stored"
             r"|kept|offered|sold|posted|published|leaked|missed|ignored|treated|overlooked"
             r"|reused|guessed|cracked|bypassed|breached|hacked|attacked|targeted|told|warned"
-            r"|alerted|copied\s+(?:to|onto)|found\s+(?:on|in)"
+            r"|alerted|copied\s+(?:to|onto)|found\s+(?:on|in|online)"
             r"|spotted|noticed|detected|discovered|running|protected|secured|locked|allowed"
             r"|able)\b"
             r"|\bgot\s+(?:in|into|hold\s+of|access|round\s+to|past|around)\b"
@@ -865,7 +874,10 @@ _STRONG_VETOES: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"|found\s+a\s+way|offered\s+for\s+sale|for\s+sale|forum|dark\s+web|online\s+storage"
             r"|storage\s+service|looked\s+(?:almost\s+)?(?:like|identical)|set\s+up\s+so|plug-?ins?|scanner"
             r"|false\s+alarm|folders?|wi-?fi|invoices?|door\s+codes?|server\s+room|researcher"
-            r"|batches|upload\w*|search\s+box|contact\s+form|(?:log-?in|sign-?in)\s+page"
+            r"|batches|upload\w*|search\s+box|contact\s+form|(?:log-?in|sign-?in)\s+page|(?<!known\s)leak\w*"
+            r"|suffered\s+(?:a|an|its\s+own)\s+(?:\w+\s+)?(?:breach|attack|incident)"
+            r"|shared\s+with\s+(?:a|an)\s+(?:[\w-]+\s+)?(?:firm|company|supplier|provider|partner)"
+            r"|claimed\s+responsibility|hacker\s+group|criminal\s+group"
             r"|evidence\s+(?:that|of)\s+(?:someone|the|they|attackers?))\b",
             _LC,
         ),
@@ -883,7 +895,7 @@ _STRONG_VETOES: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"|misconfig\w*|gaps?|holes?|loopholes?|unprotected"
             r"|vulnerab\w+(?!\s+(?:customers?|people|adults?|persons?|groups?|circumstances"
             r"|situations?|members?))|(?:has|have)\s+not\s+(?:yet\s+)?(?:confirmed|shown|proved)|exposed|open\s+to"
-            r"|anyone\s+(?:with|could|can)|everyone\s+(?:with|could|can)"
+            r"|anyone\s+(?:with|could|can)|anyone\s+who\s+(?:\w+ed|had|knew|was|could|found)|everyone\s+(?:with|could|can)"
             r"|wide\s+access|full\s+access|too\s+(?:many|much|long|few|little)"
             r"|stretched|overstretched|understaffed|short-staffed|under-resourced|busy|problem"
             r"|issues?|bugs?|shared\s+(?:password|account|login|machine|computer|folder|drive"
@@ -914,8 +926,9 @@ _STRONG_VETOES: tuple[tuple[str, re.Pattern[str]], ...] = (
         "gives a duration or delay",
         re.compile(
             r"\b(?:days|weeks|months|years|hours)\s+(?:after|before|later|earlier|behind)"
-            r"|\bbefore\s+(?:we|anyone|our|staff|it|they|anybody)\s+(?:\w+\s+)?(?:noticed|spotted"
-            r"|found|realised|realized|knew|detected|saw|caught)"
+            r"|\bbefore\s+(?:we|anyone|our\s+\w+|staff|it|they|anybody)\s+(?:\w+\s+)?(?:noticed"
+            r"|spotted|found|realised|realized|knew|detected|saw|caught|shut|stopped|closed|blocked"
+            r"|removed|acted|could|were|was|had)"
             r"|\btook\s+(?:us\s+|our\s+\w+\s+|them\s+)?(?:\w+\s+){0,2}(?:days|weeks|months|hours"
             r"|years)|\bin\s+the\s+(?:weeks|days|months|hours)\s+(?:before|after|leading)"
             r"|\bfor\s+(?:years|so\s+long|a\s+long\s+time|some\s+time|months|weeks|days)\b"
@@ -963,7 +976,9 @@ _SOFT_VETOES += (
         "narrates the incident",
         re.compile(
             r"\b(?:fake|phishing|malicious|pretend\w*|impersonat\w+|posing\s+as|attachments?"
-            r"|suspicious\s+(?:link|email|message|file)s?)\b",
+            r"|suspicious\s+(?:link|email|message|file)s?|attackers?|hackers?|intruders?"
+            r"|criminals?|cyber-?criminals?|perpetrators?|threat\s+actors?|attacked|targeted"
+            r"|hacked|the\s+(?:person|people|group|gang)\s+(?:behind|responsible))\b",
             _LC,
         ),
     ),
