@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
+from itertools import compress, repeat
+from operator import attrgetter, is_, not_
 from typing import Final
 
 from hardening.check import Check, CheckContext, ref, register
@@ -89,21 +91,26 @@ class PasswordHashUnsalted(Check):
             why = "; ".join(partial) or "no credential records were read from the store"
             return self.skipped(resource, f"Not judged: {why}.")
 
-        hashed = [r for r in scan.records if r.scheme not in _NOT_HASHES]
-        unsalted = [r for r in hashed if r.salted is False]
-        by_key: dict[bytes, list[CredentialRecord]] = {}
-        for record in hashed:
-            if record.group_key:
-                by_key.setdefault(record.group_key, []).append(record)
-        shared = [group for group in by_key.values() if len(group) > 1]
+        records = scan.records
+        is_hash = list(map(not_, map(_NOT_HASHES.__contains__, map(_scheme_of, records))))
+        hashed = sum(is_hash)
+        unsalted = [
+            r
+            for r in compress(records, map(is_, map(_salted_of, records), repeat(False)))
+            if r.scheme not in _NOT_HASHES
+        ]
+        group_sizes = Counter(compress(map(_group_key_of, records), is_hash))
+        group_sizes.pop(b"", None)
+        shared = [key for key, n in group_sizes.items() if n > 1]
+        sharing = sum(group_sizes[key] for key in shared)
 
         total = len(scan.records)
         evidence: dict[str, Scalar] = {
             "accounts": total,
-            "hashed_accounts": len(hashed),
+            "hashed_accounts": hashed,
             "unsalted_accounts": len(unsalted),
             "identical_hash_groups": len(shared),
-            "accounts_sharing_a_hash": sum(len(g) for g in shared),
+            "accounts_sharing_a_hash": sharing,
         }
         notes = ""
         rows = row_problem_numbers(scan)
@@ -118,12 +125,12 @@ class PasswordHashUnsalted(Check):
             if partial:
                 return self.skipped(
                     resource,
-                    f"No unsalted or shared hash among the {len(hashed):,} readable ones, but "
+                    f"No unsalted or shared hash among the {hashed:,} readable ones, but "
                     f"the store was read only in part: {'; '.join(partial)}." + notes,
                 )
             return self.passed(
                 resource,
-                f"All {len(hashed):,} stored hashes are salted and distinct." + notes,
+                f"All {hashed:,} stored hashes are salted and distinct." + notes,
                 evidence=evidence,
             )
 
@@ -145,22 +152,18 @@ class PasswordHashUnsalted(Check):
             if incident:
                 severity = Severity.CRITICAL
         if shared:
-            largest = max(len(g) for g in shared)
+            largest = max(group_sizes[key] for key in shared)
             evidence["largest_group"] = largest
             parts.append(
                 f"{_count(len(shared), 'group')} of identical stored hashes "
-                f"cover{'s' if len(shared) == 1 else ''} {sum(len(g) for g in shared):,} accounts "
+                f"cover{'s' if len(shared) == 1 else ''} {sharing:,} accounts "
                 f"(largest: {largest})"
             )
             fixes.append(
                 "Reset the accounts that share a stored hash and find how they got one "
                 "password (a default password or a hash copied between accounts)."
             )
-        sample = [r.account_id for r in unsalted[:_SAMPLE]]
-        for group in shared:
-            if len(sample) >= _SAMPLE:
-                break  # a sample, not a list: stop before the membership test goes quadratic
-            sample.extend(r.account_id for r in group[:_SAMPLE] if r.account_id not in sample)
+        sample = _sample(records, unsalted, shared, group_sizes)
         evidence["sample_accounts"] = ";".join(sample[:_SAMPLE])
         detail = "; ".join(parts) + "."
         if severity is Severity.CRITICAL:
@@ -174,6 +177,52 @@ class PasswordHashUnsalted(Check):
             evidence=evidence,
             remediation=" ".join(fixes),
         )
+
+
+_scheme_of: Final = attrgetter("scheme")
+_salted_of: Final = attrgetter("salted")
+_group_key_of: Final = attrgetter("group_key")
+
+
+def _sample(
+    records: Sequence[CredentialRecord],
+    unsalted: Sequence[CredentialRecord],
+    shared: Sequence[bytes],
+    sizes: Mapping[bytes, int],
+) -> list[str]:
+    """Up to `_SAMPLE` accounts: unsalted ones first, then members of the shared groups in
+    order of first appearance (at most `_SAMPLE` from each group)."""
+    sample = [r.account_id for r in unsalted[:_SAMPLE]]
+    start = 0
+    while len(sample) < _SAMPLE and start < len(shared):
+        batch = shared[start : start + _SAMPLE]
+        start += len(batch)
+        members = _first_members(records, batch, sizes)
+        for key in batch:
+            if len(sample) >= _SAMPLE:
+                break  # a sample, not a list: stop before the membership test goes quadratic
+            sample.extend(a for a in members[key] if a not in sample)
+    return sample
+
+
+def _first_members(
+    records: Sequence[CredentialRecord], keys: Sequence[bytes], sizes: Mapping[bytes, int]
+) -> dict[bytes, list[str]]:
+    """The first `_SAMPLE` account ids (store order) of each group in `keys`; stops reading
+    the store once every group is complete."""
+    members: dict[bytes, list[str]] = {key: [] for key in keys}
+    limits = {key: min(_SAMPLE, sizes[key]) for key in keys}
+    incomplete = len(keys)
+    for record in records:
+        got = members.get(record.group_key)
+        if got is None or record.scheme in _NOT_HASHES or len(got) >= limits[record.group_key]:
+            continue
+        got.append(record.account_id)
+        if len(got) == limits[record.group_key]:
+            incomplete -= 1
+            if not incomplete:
+                break
+    return members
 
 
 def _count(n: int, noun: str) -> str:

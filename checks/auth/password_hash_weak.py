@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
+from operator import attrgetter
 from typing import Final
 
 from hardening.check import Check, CheckContext, ref, register
@@ -127,36 +128,40 @@ class PasswordHashWeak(Check):
             why = "; ".join(partial) or "no credential records were read from the store"
             return self.skipped(resource, f"Not judged: {why}.")
 
+        kinds = _kinds(scan.records)
         schemes: Counter[str] = Counter()
         weak: Counter[str] = Counter()
+        weak_schemes: Counter[str] = Counter()
+        weak_kinds: set[tuple[str, int]] = set()
         severities: dict[str, Severity] = {}
-        weak_records: list[CredentialRecord] = []
         locked_weak = 0
-        for record in scan.records:
-            schemes[record.scheme] += 1
+        # Judged once per distinct (scheme, parameters), weighted by how many records share it.
+        for key, (record, count) in kinds.items():
+            schemes[record.scheme] += count
             if record.scheme in _NOT_JUDGED:
                 behind = record.params.get("locked_scheme")
                 if behind is not None and (behind not in allowed or behind in BROKEN_SCHEMES):
-                    locked_weak += 1
+                    locked_weak += count
                 continue
             problem = weakness(record, policy, allowed, incident=incident)
             if problem is None:
                 continue
             what, severity = problem
-            weak[what] += 1
+            weak[what] += count
             severities[what] = max(severities.get(what, severity), severity, key=_rank)
-            weak_records.append(record)
+            weak_schemes[record.scheme] += count
+            weak_kinds.add(key)
 
         total = len(scan.records)
         evidence: dict[str, Scalar] = {
             "accounts": total,
-            "weak_accounts": len(weak_records),
+            "weak_accounts": weak_schemes.total(),
             "schemes": ";".join(f"{s}={n}" for s, n in sorted(schemes.items())),
         }
         notes = _notes(scan, schemes, locked_weak, evidence)
-        if weak_records:
+        if weak_kinds:
             evidence["weak_groups"] = "; ".join(f"{w}: {n}" for w, n in weak.most_common())
-            evidence["sample_accounts"] = ";".join(r.account_id for r in weak_records[:_SAMPLE])
+            evidence["sample_accounts"] = ";".join(_first_accounts(scan.records, weak_kinds))
             severity = max(severities.values(), key=_rank)
             groups = weak.most_common()
             shown = "; ".join(
@@ -178,7 +183,9 @@ class PasswordHashWeak(Check):
                 detail,
                 severity=severity,
                 evidence=evidence,
-                remediation=remediation(scan, weak_records, policy, allowed, incident=incident),
+                remediation=remediation(
+                    scan, kinds, weak_schemes, policy, allowed, incident=incident
+                ),
             )
         hashed = sum(n for s, n in schemes.items() if s not in _NOT_JUDGED)
         if not hashed:
@@ -198,6 +205,42 @@ class PasswordHashWeak(Check):
             + notes,
             evidence=evidence,
         )
+
+
+_scheme_of: Final = attrgetter("scheme")
+_params_of: Final = attrgetter("params")
+
+#: A kind of stored hash: its scheme and the identity of its (shared) parameters mapping.
+Kind = tuple[str, int]
+
+
+def _kind_keys(records: Sequence[CredentialRecord]) -> Iterator[Kind]:
+    return zip(map(_scheme_of, records), map(id, map(_params_of, records)), strict=True)
+
+
+def _kinds(records: Sequence[CredentialRecord]) -> dict[Kind, tuple[CredentialRecord, int]]:
+    """Records grouped by scheme and parameters: a record standing for each kind, and how
+    many records are of that kind, in order of first appearance.
+
+    Records of one kind share their parameters mapping (the classifier returns one per
+    parameter prefix), so a store of a million records has a handful of kinds. Records with
+    equal but distinct mappings are separate kinds, which only costs a repeated judgement.
+    """
+    counts = Counter(_kind_keys(records))
+    # Any record of a kind stands for it: judging reads only the scheme and parameters.
+    standing = dict(zip(_kind_keys(records), records, strict=True))
+    return {key: (standing[key], count) for key, count in counts.items()}
+
+
+def _first_accounts(records: Sequence[CredentialRecord], kinds: set[Kind]) -> list[str]:
+    """The first `_SAMPLE` account ids (in store order) whose records are of one of `kinds`."""
+    found: list[str] = []
+    for key, record in zip(_kind_keys(records), records, strict=True):
+        if key in kinds:
+            found.append(record.account_id)
+            if len(found) == _SAMPLE:
+                break
+    return found
 
 
 def _rank(severity: Severity) -> int:
@@ -297,14 +340,16 @@ def _int(value: int | str | None) -> int | None:
 
 def remediation(
     scan: CredentialStoreScan,
-    weak_records: Sequence[CredentialRecord],
+    kinds: Mapping[Kind, tuple[CredentialRecord, int]],
+    weak_schemes: Mapping[str, int],
     policy: Policy,
     allowed: frozenset[str],
     *,
     incident: bool,
 ) -> str:
-    """A fix tailored to the store's kind and the schemes found in it."""
-    broken = Counter(r.scheme for r in weak_records if r.scheme in BROKEN_SCHEMES)
+    """A fix tailored to the store's kind and the schemes found in it (`kinds` from `_kinds`,
+    `weak_schemes` counts the weak records by scheme)."""
+    broken = {s: n for s, n in weak_schemes.items() if s in BROKEN_SCHEMES}
     reset = ""
     if broken:
         names = ", ".join(label(s) for s in sorted(broken))
@@ -349,7 +394,7 @@ def remediation(
             "Apache does not rehash on sign-in: re-set each affected user with "
             "`htpasswd -B -C 12 FILE USER` (bcrypt, cost 12)." + reset
         )
-    return _crypt_context(scan, policy, allowed) + reset
+    return _crypt_context(kinds, policy, allowed) + reset
 
 
 def _preferred(policy: Policy, allowed: frozenset[str]) -> str:
@@ -363,19 +408,21 @@ def _preferred(policy: Policy, allowed: frozenset[str]) -> str:
     return "argon2"
 
 
-def _crypt_context(scan: CredentialStoreScan, policy: Policy, allowed: frozenset[str]) -> str:
+def _crypt_context(
+    kinds: Mapping[Kind, tuple[CredentialRecord, int]], policy: Policy, allowed: frozenset[str]
+) -> str:
     counts: Counter[str] = Counter()
     deprecated: set[str] = set()
     unhandled: set[str] = set()
     good_argon2: Counter[tuple[int, int, int]] = Counter()
-    for record in scan.records:
+    for record, count in kinds.values():
         if record.scheme in _NOT_JUDGED or record.scheme == "unknown":
             continue
         handler = passlib_handler(record.scheme, record.params)
         if handler is None:
             unhandled.add(label(record.scheme))
             continue
-        counts[handler] += 1
+        counts[handler] += count
         if record.scheme not in allowed or record.scheme in BROKEN_SCHEMES:
             deprecated.add(handler)
         elif record.scheme == "argon2" and _argon2_weakness(record.params) is None:
@@ -384,7 +431,7 @@ def _crypt_context(scan: CredentialStoreScan, policy: Policy, allowed: frozenset
             p = record.params
             good_argon2[
                 (_int(p["memory_kib"]) or 0, _int(p["time_cost"]) or 0, _int(p["parallelism"]) or 1)
-            ] += 1
+            ] += count
     preferred = _preferred(policy, allowed)
     schemes = [preferred, *(h for h, _ in counts.most_common() if h != preferred)]
     args = [f"schemes={schemes!r}".replace("'", '"')]

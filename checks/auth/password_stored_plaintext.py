@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
+from operator import attrgetter
 from typing import Final
 
 from hardening.check import Check, CheckContext, ref, register
 from hardening.collectors.credentials import row_problem_numbers, store_problems
-from hardening.facets import CredentialStoreScan
+from hardening.facets import CredentialRecord, CredentialStoreScan
 from hardening.model import CheckSpec, Finding, Remediation, ResourceRef, Scalar, Severity
 
 _SAMPLE: Final = 5
@@ -87,8 +88,9 @@ class PasswordStoredPlaintext(Check):
             return self.skipped(resource, f"Not judged: {why}.")
 
         total = len(scan.records)
-        plaintext = [r for r in scan.records if r.scheme == "plaintext"]
-        empty = [r for r in scan.records if r.scheme == "empty"]
+        schemes = Counter(map(_scheme_of, scan.records))
+        plaintext = _of_scheme(scan.records, "plaintext", schemes)
+        empty = _of_scheme(scan.records, "empty", schemes)
         passwordless = empty if scan.kind == "shadow" else []
         evidence: dict[str, Scalar] = {
             "accounts": total,
@@ -96,7 +98,7 @@ class PasswordStoredPlaintext(Check):
             "empty_password_accounts": len(empty),
         }
         notes = ""
-        unknown = sum(1 for r in scan.records if r.scheme == "unknown")
+        unknown = schemes["unknown"]
         if unknown:
             evidence["unrecognised_values"] = unknown
             notes += (
@@ -157,6 +159,18 @@ class PasswordStoredPlaintext(Check):
             evidence=evidence,
             remediation=" ".join(fixes),
         )
+
+
+_scheme_of: Final = attrgetter("scheme")
+
+
+def _of_scheme(
+    records: Sequence[CredentialRecord], scheme: str, counts: Mapping[str, int]
+) -> list[CredentialRecord]:
+    """The records of `scheme`, in store order (without a pass when `counts` says none)."""
+    if not counts.get(scheme):
+        return []
+    return [r for r in records if r.scheme == scheme]
 
 
 def _count(n: int, noun: str) -> str:

@@ -47,6 +47,7 @@ from hardening.collectors.sqlsource import (
     POSTGRES_SCHEMES,
     StoreReadError,
     dsn_engine,
+    gc_paused,
     open_readonly,
     select,
     sqlite_path,
@@ -103,24 +104,31 @@ def row_problem_numbers(scan: CredentialStoreScan) -> list[int]:
     return list(rows)
 
 
+#: The keyed hash state after absorbing the key: copying it skips the key block per value.
+_KEYED: Final = hashlib.blake2b(key=_GROUP_KEY, digest_size=16)
+#: Schemes whose records carry no `group_key` (nothing is stored to compare).
+_UNKEYED: Final = frozenset({"empty", "locked"})
+
+
 def group_key(value: str) -> bytes:
     """Keyed digest of a stored value: equal values, equal keys; meaningless outside the run."""
-    data = value.encode("utf-8", "surrogateescape")
-    return hashlib.blake2b(data, key=_GROUP_KEY, digest_size=16).digest()
+    digest = _KEYED.copy()
+    digest.update(value.encode("utf-8", "surrogateescape"))
+    return digest.digest()
 
 
 def _record(
     account_id: str, row: int, value: str, found: Classified, changed: date | None = None
 ) -> CredentialRecord:
-    keyed = found.scheme not in ("empty", "locked")
+    scheme = found.scheme
     return CredentialRecord(
-        account_id=account_id,
-        row=row,
-        scheme=found.scheme,
-        params=found.params,
-        salted=found.salted,
-        group_key=group_key(value.strip()) if keyed else b"",
-        changed=changed,
+        account_id,
+        row,
+        scheme,
+        found.params,
+        found.salted,
+        b"" if scheme in _UNKEYED else group_key(value.strip()),
+        changed,
     )
 
 
@@ -288,14 +296,16 @@ def _read_rows(
 ) -> CredentialStoreScan:
     problems: list[str] = []
     records: list[CredentialRecord] = []
+    append = records.append
     number = 0
     try:
-        while batch := cursor.fetchmany(_BATCH):
-            for row in batch:
-                number += 1
-                record = _sql_record(number, row, with_changed, problems)
-                if record is not None:
-                    records.append(record)
+        with gc_paused():
+            while batch := cursor.fetchmany(_BATCH):
+                for row in batch:
+                    number += 1
+                    record = _sql_record(number, row, with_changed, problems)
+                    if record is not None:
+                        append(record)
     except sqlite3.Error as exc:
         problems.append(
             f"store {store.id}: reading stopped after row {number} ({type(exc).__name__})"
@@ -306,19 +316,34 @@ def _read_rows(
 def _sql_record(
     number: int, row: tuple[object, ...], with_changed: bool, problems: list[str]
 ) -> CredentialRecord | None:
-    account = _text(row[0])
+    # Text columns, the common case, skip the general conversions (`_text`, `_stored_value`).
+    account = row[0]
+    if type(account) is not str:
+        account = _text(account)
     if not account:
         problems.append(f"row {number}: account id is empty")
         return None
-    value = _stored_value(row[1])
+    value = row[1]
+    if type(value) is not str:
+        value = _stored_value(value)
     found = EMPTY if value is None else classify(value)
     changed = None
     if with_changed:
-        try:
-            changed = _changed_date(row[2])
-        except (ValueError, TypeError, OverflowError, OSError):
-            problems.append(f"row {number}: changed column is not a date or epoch timestamp")
-    return _record(account, number, value or "", found, changed)
+        raw = row[2]
+        changed = _DATES.get(raw) if type(raw) is str else None
+        if changed is None:
+            try:
+                changed = _changed_date(raw)
+            except (ValueError, TypeError, OverflowError, OSError):
+                problems.append(f"row {number}: changed column is not a date or epoch timestamp")
+    scheme = found.scheme
+    if value is None or scheme in _UNKEYED:
+        key = b""
+    else:
+        digest = _KEYED.copy()
+        digest.update(value.strip().encode("utf-8", "surrogateescape"))
+        key = digest.digest()
+    return CredentialRecord(account, number, scheme, found.params, found.salted, key, changed)
 
 
 def _text(value: object) -> str:
@@ -342,6 +367,12 @@ def _stored_value(value: object) -> str | None:
     return str(value)
 
 
+#: Parsed `changed_column` texts: dates repeat across a store, so each distinct text is parsed
+#: once and its `date` shared by every record (bounded: cleared when full).
+_DATES: dict[str, date] = {}
+_DATES_MAX: Final = 65_536
+
+
 def _changed_date(value: object) -> date | None:
     if value is None:
         return None
@@ -354,18 +385,30 @@ def _changed_date(value: object) -> date | None:
     if isinstance(value, date):
         return value
     if isinstance(value, str):
-        text = value.strip()
-        if not text:
-            return None
-        if text.lstrip("-").isdigit():
-            return _epoch_date(int(text))
-        moment = datetime.fromisoformat(text)
-        if moment.tzinfo is not None:
-            moment = moment.astimezone(UTC)
-        return moment.date()
+        hit = _DATES.get(value)
+        if hit is not None:
+            return hit
+        parsed = _text_date(value)
+        if parsed is not None:
+            if len(_DATES) >= _DATES_MAX:
+                _DATES.clear()
+            _DATES[value] = parsed
+        return parsed
     if isinstance(value, int | float):
         return _epoch_date(value)
     raise TypeError("not a date")
+
+
+def _text_date(value: str) -> date | None:
+    text = value.strip()
+    if not text:
+        return None
+    if text.lstrip("-").isdigit():
+        return _epoch_date(int(text))
+    moment = datetime.fromisoformat(text)
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC)
+    return moment.date()
 
 
 def _epoch_date(seconds: float) -> date:

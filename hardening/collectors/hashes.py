@@ -543,6 +543,11 @@ def _classify(value: str) -> Classified:
         return EMPTY if not value else PLAINTEXT
     if len(v) > _MAX_LEN:
         return UNKNOWN
+    return _dispatch(v)
+
+
+def _dispatch(v: str) -> Classified:
+    """Classify a stripped, non-empty value of at most `_MAX_LEN` characters."""
     first = v[0]
     found: Classified | None
     if first == "$":
@@ -569,11 +574,124 @@ def _classify(value: str) -> Classified:
     return _free_text(v)
 
 
+# --- fast path ----------------------------------------------------------------------------------
+#
+# The common modular-crypt formats are recognised without the full regex of `_MODULAR`: the
+# value is split into its parameter prefix (the regex's group 1) and its salt and digest, the
+# prefix is looked up in `_cache` and only the salt and digest are matched. The cache holds a
+# prefix only after the full regex matched a value with that group 1, so a hit plus a matching
+# tail is exactly a full match; the salt and digest hold a fixed number of `$`, so the prefix
+# ends where the split puts it. Anything else (a prefix not seen yet, a tail that does not
+# match) returns None and goes through `_dispatch`, which fills the cache. Only the parameter
+# prefix is ever a cache key, never the whole value.
+
+_BCRYPT_LEN: Final = 60
+_BCRYPT_PREFIX_LEN: Final = len("$2b$12$")
+_UNBOUNDED: Final = _MAX_LEN
+
+
+def _translation(alphabet: str) -> bytes:
+    """A `bytes.translate` table that keeps `alphabet` and turns every other byte into `!`."""
+    table = bytearray(b"!" * 256)
+    for c in alphabet.encode("ascii"):
+        table[c] = c
+    return bytes(table)
+
+
+_C64_BYTES: Final = _translation(_CRYPT64)
+_B64_BYTES: Final = _translation("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
+
+
+def _fast_bcrypt(v: str) -> Classified | None:
+    # `$2b$12$` + 53 crypt-base64 characters; the rare `$2$12$` form takes the full path.
+    if len(v) != _BCRYPT_LEN or v[3] != "$" or not v.isascii():
+        return None
+    hit = _cache.get(v[:_BCRYPT_PREFIX_LEN])
+    if hit is not None and v.encode().translate(_C64_BYTES).find(b"!", _BCRYPT_PREFIX_LEN) < 0:
+        return hit
+    return None
+
+
+def _split_at_salt(
+    table: bytes, salt_len: tuple[int, int], digest_len: tuple[int, int]
+) -> Callable[[str], Classified | None]:
+    """A fast parser for a format whose last two `$`-separated fields are salt and digest.
+
+    The salt and digest must be made of `table`'s alphabet, with lengths in the given
+    inclusive ranges. (A salt the full regex allows but this alphabet does not, such as a
+    sha512_crypt salt with punctuation, takes the full path.)
+    """
+    salt_min, salt_max = salt_len
+    digest_min, digest_max = digest_len
+
+    def fast(v: str) -> Classified | None:
+        dollar = v.rfind("$")
+        salt = v.rfind("$", 0, dollar) + 1
+        hit = _cache.get(v[:salt])
+        if (
+            hit is None
+            or not salt_min <= dollar - salt <= salt_max
+            or not digest_min <= len(v) - dollar - 1 <= digest_max
+            or not v.isascii()
+        ):
+            return None
+        # The only byte from `salt` on outside the alphabet must be the `$` before the digest.
+        if v.encode().translate(table).count(b"!", salt) != 1:
+            return None
+        return hit
+
+    return fast
+
+
+def _fast_md5_crypt(v: str) -> Classified | None:
+    return _MD5_CRYPT if _MD5_CRYPT_FAST.fullmatch(v) is not None else None
+
+
+_MD5_CRYPT_FAST: Final = re.compile(rf"\$1\$[^$:\s]{{0,8}}\${_C64}{{22}}")
+_SHA512_DIGEST_LEN: Final = 86
+_SHA256_DIGEST_LEN: Final = 43
+_SHA_SALT_MAX: Final = 16
+
+
+#: Fast parsers by the character after the leading `$`. Each one only returns what the full
+#: parser of `_MODULAR` returns for the same value; cached prefixes starting with `$` and that
+#: character belong to that one format (`$a`: argon2 only, apr1 values are not cached).
+_FAST: Final[Mapping[str, Callable[[str], Classified | None]]] = {
+    "2": _fast_bcrypt,
+    "a": _split_at_salt(_B64_BYTES, (1, _UNBOUNDED), (1, _UNBOUNDED)),
+    "6": _split_at_salt(_C64_BYTES, (0, _SHA_SALT_MAX), (_SHA512_DIGEST_LEN, _SHA512_DIGEST_LEN)),
+    "5": _split_at_salt(_C64_BYTES, (0, _SHA_SALT_MAX), (_SHA256_DIGEST_LEN, _SHA256_DIGEST_LEN)),
+    "p": _split_at_salt(_C64_BYTES, (0, _UNBOUNDED), (1, _UNBOUNDED)),
+    "1": _fast_md5_crypt,
+}
+
+
 def classify(value: str) -> Classified:
     """Scheme, cost parameters and saltedness of a stored password value. Never raises."""
     try:
-        return _classify(value)
+        if not isinstance(value, str):
+            return UNKNOWN
+        v = value.strip()
+        if not v:
+            return EMPTY if not value else PLAINTEXT
+        if len(v) > _MAX_LEN:
+            return UNKNOWN
+        if v[0] == "$":
+            fast = _FAST.get(v[1:2])
+            if fast is not None:
+                found = fast(v)
+                if found is not None:
+                    return found
+        return _dispatch(v)
     except Exception:  # garbage input must never take a scan down
+        return UNKNOWN
+
+
+def classify_reference(value: str) -> Classified:
+    """`classify` without the fast path: the full regex of each format, for tests."""
+    try:
+        return _classify(value)
+    except Exception:
         return UNKNOWN
 
 

@@ -7,8 +7,11 @@ read-only. Errors raised here name the store id and the exception type, never th
 
 from __future__ import annotations
 
+import gc
 import re
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Final
 
@@ -85,3 +88,19 @@ def select(
         raise StoreReadError(
             f"store {store_id!r}: cannot query the table ({type(exc).__name__})"
         ) from None
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while a store's rows become records.
+
+    Records hold no reference cycles, so nothing waits for the collector; but each of its
+    full passes walks every object alive, and a million new records trigger several.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()

@@ -8,9 +8,8 @@ accounts, and dropped. No seed, and no part of one, is kept, logged or put into 
 
 from __future__ import annotations
 
-import base64
-import binascii
 import csv
+import re
 import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import closing
@@ -22,6 +21,7 @@ from hardening.collectors.sqlsource import (
     POSTGRES_SCHEMES,
     StoreReadError,
     dsn_engine,
+    gc_paused,
     open_readonly,
     select,
     sqlite_path,
@@ -44,33 +44,60 @@ def _normalise(secret: str) -> str:
     return "".join(secret.split()).upper().rstrip("=")
 
 
+#: A seed already in canonical form: upper-case base32 letters, optional `=` padding.
+_CANONICAL_RE: Final = re.compile(r"[A-Z2-7]*=*")
+#: Normalised seed (no spaces, upper case, padding stripped) made of base32 letters only.
+_BASE32_RE: Final = re.compile(r"[A-Z2-7]*")
+#: Unpadded lengths (mod 8) that no padding makes valid: RFC 4648 pads to 0, 1, 3, 4 or 6 `=`.
+_BAD_TAIL_LENGTHS: Final = frozenset({1, 3, 6})
+
+
+def decoded_bits(normal: str) -> int | None:
+    """Decoded length in bits of a normalised seed, or None when it is not valid base32.
+
+    What `base64.b32decode` (after re-padding) accepts, without decoding: only base32
+    letters, a length that padding can complete, and at least one byte. Every 8 characters
+    make 5 bytes and a partial group of 2, 4, 5 or 7 makes 1, 2, 3 or 4: 5 bits a character,
+    rounded down to whole bytes.
+    """
+    n = len(normal)
+    if not n or n % 8 in _BAD_TAIL_LENGTHS or _BASE32_RE.fullmatch(normal) is None:
+        return None
+    return 5 * n // 8 * 8
+
+
 def record(account_id: str, row: int, secret: str) -> TotpRecord:
     """The non-secret facts of one seed."""
-    normal = _normalise(secret)
-    try:
-        # Decoded here, not by pyotp: pyotp refuses seeds under 112 bits, which are exactly
-        # the ones an auditor must measure.
-        decoded = base64.b32decode(normal + "=" * (-len(normal) % 8)) if normal else b""
-    except (binascii.Error, ValueError):
+    # Decoded here, not by pyotp: pyotp refuses seeds under 112 bits, which are exactly the
+    # ones an auditor must measure.
+    if _CANONICAL_RE.fullmatch(secret) is not None:
+        normal = secret.rstrip("=")  # what `_normalise` makes of it, without the copies
+    else:
+        normal = _normalise(secret)
+    bits = decoded_bits(normal)
+    if bits is None:
         return TotpRecord(account_id, row, valid_base32=False, bits=None)
-    if not decoded:
-        return TotpRecord(account_id, row, valid_base32=False, bits=None)
-    return TotpRecord(account_id, row, True, len(decoded) * 8, group_key(normal))
+    return TotpRecord(account_id, row, True, bits, group_key(normal))
 
 
 def _rows_to_scan(
     store: TotpStore, rows: Iterable[tuple[int, object, object]], problems: list[str]
 ) -> TotpStoreScan:
     records: list[TotpRecord] = []
+    append = records.append
     for number, account, secret in rows:
-        if account is None or str(account).strip() == "":
+        account_id = account if type(account) is str else "" if account is None else str(account)
+        if not account_id or account_id.isspace():
             problems.append(f"row {number}: no account id")
             continue
-        if secret is None or not isinstance(secret, str | bytes):
+        if type(secret) is str:
+            text = secret
+        elif isinstance(secret, str | bytes):
+            text = secret.decode("ascii", "replace") if isinstance(secret, bytes) else secret
+        else:
             problems.append(f"row {number}: no secret stored")
             continue
-        text = secret.decode("ascii", "replace") if isinstance(secret, bytes) else secret
-        records.append(record(str(account), number, text))
+        append(record(account_id, number, text))
     return TotpStoreScan(store.id, tuple(records), tuple(problems))
 
 
@@ -124,7 +151,8 @@ def _scan_sql(store: TotpStore) -> TotpStoreScan:
     with closing(open_readonly(store.id, path)) as conn:
         cursor = select(store.id, conn, table, (id_col, secret_col))
         try:
-            return _rows_to_scan(store, _numbered(cursor), problems)
+            with gc_paused():
+                return _rows_to_scan(store, _numbered(cursor), problems)
         except sqlite3.Error as exc:
             problems.append(f"store {store.id}: reading stopped ({type(exc).__name__})")
             return TotpStoreScan(store.id, (), tuple(problems))
