@@ -12,6 +12,8 @@ import yaml
 from hardening.cli import main
 from hardening.disclosure import RULES, Hit, LintConfig, html_text, lint, lint_html
 
+LAYER = "unvetted-statement"
+
 DATA = Path(__file__).parent / "data" / "disclosure"
 CORPUS = DATA / "corpus.yaml"
 # Fresh sets written after the corpus rules, to measure generalisation. First scores, each
@@ -20,12 +22,20 @@ CORPUS = DATA / "corpus.yaml"
 # precision 1.000, recall 0.400 (after the heldout.yaml rules); heldout3.yaml precision 0.882,
 # recall 0.500 (after the heldout2.yaml rules); heldout4.yaml precision 1.000, recall 0.400
 # (after the heldout3.yaml rules); heldout5.yaml precision 0.917, recall 0.367 (after the
-# heldout4.yaml rules). The first four are in-sample once folded into the asserted union.
-# heldout5.yaml is deliberately left unfitted: it is reported, not asserted, so that its line
-# stays an out-of-sample estimate. Phrase rules generalise poorly to new wording; treat the
-# union score as a regression floor, not a forecast for unseen text.
-HELDOUT = tuple(DATA / f"heldout{n}.yaml" for n in ("", "2", "3", "4"))
-UNFITTED = DATA / "heldout5.yaml"
+# heldout4.yaml rules). Phrase rules did not generalise, so the sentence layer
+# (`unvetted-statement`: every sentence of prose must have a known-safe shape and no veto cue)
+# was added. heldout6.yaml was written BEFORE that layer was designed: phrase rules alone scored
+# it precision 0.950, recall 0.422; the first working layer scored it precision 0.938, recall
+# 1.000. Each later set was written after the previous round of changes and scored once before
+# being fitted: heldout7.yaml precision 0.789, recall 1.000; heldout8.yaml precision 0.848,
+# recall 0.933; heldout9.yaml precision 0.829, recall 0.967; heldout10.yaml precision 0.882,
+# recall 1.000. So on fresh wording the layer finds (nearly) every unsafe sentence, and its
+# cost is false alarms on safe wording it has no shape for: expect precision around 0.8-0.9
+# on unseen text, not the in-sample figure. heldout10.yaml is deliberately left unfitted: it is
+# reported, not asserted, so that its line stays an out-of-sample estimate. The asserted union
+# (corpus + heldout..heldout9) is a regression floor, not a forecast for unseen text.
+HELDOUT = tuple(DATA / f"heldout{n}.yaml" for n in ("", "2", "3", "4", "5", "6", "7", "8", "9"))
+UNFITTED = DATA / "heldout10.yaml"
 CONFIG = LintConfig(
     allow_domains=("examplecu.example",), resource_ids=("customer-db", "corp-sso", "web-users")
 )
@@ -224,3 +234,97 @@ def test_cli_lint_public(
     page.write_text("<p>Host <b>10.0.0.1</b></p>")
     assert main(["lint-public", str(page)]) == 1
     assert main(["lint-public", str(tmp_path / "missing.txt")]) == 2
+
+
+# The sentence layer: prose must have a known-safe shape; narration, partial or unfinished
+# work, delays and durations are flagged even when no phrase rule knows the wording.
+@pytest.mark.parametrize(
+    "text",
+    [
+        "A link in a text message led a colleague to a fake sign-in page.",
+        "The data sat on a public web page for about a week.",
+        "The people behind the attack spent weeks studying how our staff worked.",
+        "The hacker group has claimed responsibility.",
+        "We paid the criminals to get our files back.",
+        "They got in.",
+        "We have strengthened sign-in checks, although a few smaller sites will take longer.",
+        "Most of our branches are now protected.",
+        "Two-factor authentication is now required for some teams.",
+        "Members' passwords were protected with a method that is now considered weak.",
+        "Our security team is small and was stretched at the time.",
+        "It took our team nine days to realise what had happened.",
+        "We were first alerted by a customer eleven days after the data was taken.",
+    ],
+)
+def test_sentence_layer_flags_narrative_partiality_and_delay(text: str) -> None:
+    hits = [h for h in lint(text, CONFIG) if h.rule == LAYER]
+    assert hits, f"no {LAYER} hit in {text!r}"
+    hit = hits[0]
+    assert (hit.start, hit.end) == (0, len(text)) and hit.text == text
+    assert "known-safe shape" in hit.message and "apology" in hit.message
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "We are very sorry this has happened.",
+        "The details involved were your name, address and the last four digits of your card.",
+        "Your full card number was not involved.",
+        "Please be alert to calls, texts or emails that mention this incident.",
+        "If you see a payment you do not recognise, call us straight away.",
+        "We will never ask you for your password by email.",
+        "Our helpline is open 8am to 8pm on weekdays.",
+        "We are offering two years of free credit monitoring.",
+        "We have told the regulator and the police.",
+        "We have strengthened how staff sign in to our systems.",
+        "Customer records are now encrypted.",
+        "We found out about the incident in September 2026.",
+        "In October 2026 someone without permission got into some of our systems.",
+        "Your old card will keep working until your new one arrives.",
+    ],
+)
+def test_sentence_layer_passes_safe_shapes(text: str) -> None:
+    assert lint(text, CONFIG) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "What happened?",
+        "How did they get in?",
+        "Yours sincerely,",
+        "Alex Morgan",
+        "Chief Executive, Example Credit Union",
+        "What we have done",
+        "Two-factor authentication.",
+        "Contact us",
+        "Questions and answers page",
+        "Sign up now",
+    ],
+)
+def test_sentence_layer_ignores_headings_questions_and_fragments(text: str) -> None:
+    assert lint(text, CONFIG) == []
+
+
+def test_sentence_layer_spans_each_sentence_in_a_page() -> None:
+    text = "We are sorry.\nWhat happened?\nThe data sat on a public web page. Call us today.\n"
+    hits = [h for h in lint(text, CONFIG) if h.rule == LAYER]
+    assert [h.text for h in hits] == ["The data sat on a public web page."]
+    assert text[hits[0].start : hits[0].end] == hits[0].text
+    assert LAYER in RULES
+    assert lint(text, LintConfig(allow_rules=(LAYER,))) == []
+
+
+def test_sentence_layer_reads_html_blocks_separately() -> None:
+    page = (
+        "<nav><a href='faq.html'>Questions</a> <a href='help.html'>Get help</a></nav>"
+        "<h1>Important information for our customers</h1>"
+        "<h2>What should I do if I see suspicious activity?</h2>"
+        "<ul><li>Payments or sign-ins you do not recognise.</li><li>Contact us</li></ul>"
+        "<table><tr><th>Area</th><td>Backups</td></tr></table><button>Sign up</button>"
+        "<p>We are sorry. Our backup copies had not been tested for years.</p>"
+    )
+    hits = lint_html(page, CONFIG)
+    assert [h.text for h in hits if h.rule == LAYER] == [
+        "Our backup copies had not been tested for years."
+    ]
