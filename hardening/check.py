@@ -147,7 +147,7 @@ class Check(ABC):
         summarise: Summarise,
     ) -> Iterator[Finding]:
         """Findings for per-account `verdicts`: one finding per account, `describe`d, in
-        estate order; except that where more than `ctx.account_detail` accounts share a
+        estate order; except that where more than `ctx.group_above` accounts share a
         verdict, those accounts become one group finding, `summarise`d, whose `affected` lists
         every account id.
 
@@ -163,7 +163,7 @@ class Check(ABC):
         for account, verdict in verdicts:
             accounts.append(account)
             keys.append(verdict)
-        limit = max(ctx.account_detail, 0)
+        limit = max(ctx.group_above, 0)
         norm = {key: (key[0], key[1] or default) for key in set(keys)}
         sizes: dict[tuple[Status, Severity], int] = {}
         for key, n in Counter(keys).items():

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from hardening import __version__, notify, publiccli, reports
-from hardening.context import ACCOUNT_DETAIL
+from hardening.context import GROUP_ABOVE
 from hardening.errors import HardeningError, InputError, UsageError
 from hardening.estate import Estate, load_estate
 from hardening.model import RunResult, Severity
@@ -84,12 +84,12 @@ def _parser() -> argparse.ArgumentParser:
     scan.add_argument("--probe", action="store_true", help="probe declared endpoints live")
     scan.add_argument("--today", type=_date, help="audit as of this date (YYYY-MM-DD)")
     scan.add_argument(
-        "--account-detail",
+        "--group-above",
         type=_count,
-        default=ACCOUNT_DETAIL,
+        default=GROUP_ABOVE,
         metavar="N",
-        help="report accounts one finding each up to N per check and verdict; above that, one "
-        f"group finding listing every account (default: {ACCOUNT_DETAIL})",
+        help="report up to N resources with the same verdict from one check one finding each; "
+        f"above N, one group finding listing every resource (default: {GROUP_ABOVE})",
     )
     scan.add_argument("--no-progress", action="store_true", help="no progress bar")
     _store_options(scan, allow_none=True)
@@ -199,7 +199,7 @@ def _cmd_scan(args: argparse.Namespace) -> int:
 
 def _run(args: argparse.Namespace, registry: Registry, estate: Estate) -> RunResult:
     options = RunOptions(
-        args.check, args.skip_check, args.today, args.probe, args.debug, args.account_detail
+        args.check, args.skip_check, args.today, args.probe, args.debug, args.group_above
     )
     show = not args.no_progress and sys.stderr.isatty()
     return run_checks(estate, registry, options, _progress if show else None)

@@ -37,10 +37,10 @@ FACETS: Final[Mapping[str, str]] = {
     "probes": "live probes were not run (use --probe)",
 }
 
-#: Default of `--account-detail`: above this many accounts with the same verdict from one
-#: check, they are reported as one group finding listing every account id (`affected`), so a
-#: million-account directory yields a readable report rather than a million lines.
-ACCOUNT_DETAIL: Final = 1000
+#: Default of `--group-above`: above this many resources with the same verdict from one check,
+#: they are reported as one group finding listing every resource id (`Finding.affected`), so a
+#: million-account directory or a 100,000-store inventory yields a readable report.
+GROUP_ABOVE: Final = 100
 
 
 @dataclass(frozen=True)
@@ -69,8 +69,8 @@ class CheckContext:
     """Data stores collectors found (e.g. in a cloud account), beside declared ones."""
     cloud_collections: tuple[CloudCollection, ...] = ()
     """How each cloud service went; the runner reports those not fully read (`aws` collector)."""
-    account_detail: int = ACCOUNT_DETAIL
-    """Most accounts one check reports one finding each per verdict (`--account-detail`)."""
+    group_above: int = GROUP_ABOVE
+    """Most resources one check reports one finding each per verdict (`--group-above`)."""
 
     @property
     def policy(self) -> Policy:

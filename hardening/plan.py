@@ -113,7 +113,10 @@ class Action:
     steps: tuple[str, ...]
     """Concrete steps in order: the check's steps, then resource-specific fixes."""
     resources: tuple[ResourceRef, ...]
-    """Every resource it touches (may be many), in finding order."""
+    """Every resource it touches (may be many), in finding order; a group finding's resource
+    stands for all its members."""
+    resource_count: int
+    """How many resources it touches, the members of group findings counted one by one."""
     finding_fingerprints: tuple[str, ...]
     """Fingerprints of the findings it closes."""
     internet_exposed: bool
@@ -184,8 +187,9 @@ def build_plan(run: RunResult) -> FixPlan:
         if f.status is not fail or f.waiver is not None:
             continue
         kind = f.resource.kind
-        if kind == "account_group":
-            kind = "account"  # a group finding stands for its accounts: one action with theirs
+        if f.affected:
+            # A group finding stands for its members: one action with their single findings.
+            kind = kind.removesuffix("_group")
         key = (f.check_id, kind)
         group = groups.get(key)
         if group is None:
@@ -206,6 +210,7 @@ def build_plan(run: RunResult) -> FixPlan:
             remediation=d.remediation,
             steps=d.steps,
             resources=d.resources,
+            resource_count=d.resource_count,
             finding_fingerprints=d.finding_fingerprints,
             internet_exposed=d.internet_exposed,
             restricted_data=d.restricted_data,
@@ -267,6 +272,7 @@ def _draft(
         remediation=remediation,
         steps=steps,
         resources=tuple(group.resources.values()),
+        resource_count=count,
         finding_fingerprints=tuple(group.fingerprints),
         internet_exposed=internet,
         restricted_data=class_rank > 0,

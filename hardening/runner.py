@@ -6,6 +6,7 @@ crash becomes, and which exit code a finished run earns.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import secrets
 import time
@@ -18,7 +19,7 @@ from enum import IntEnum
 from hardening import __version__
 from hardening.check import Check
 from hardening.collectors import build_context
-from hardening.context import ACCOUNT_DETAIL, CheckContext
+from hardening.context import GROUP_ABOVE, CheckContext
 from hardening.estate import Estate
 from hardening.model import (
     CheckOutcome,
@@ -28,6 +29,7 @@ from hardening.model import (
     OutcomeState,
     ResourceRef,
     RunResult,
+    Scalar,
     Severity,
     Status,
 )
@@ -66,7 +68,7 @@ class RunOptions:
     """Run live probes against declared endpoints."""
     debug: bool = False
     """Re-raise a crashing check instead of recording it."""
-    account_detail: int = ACCOUNT_DETAIL
+    group_above: int = GROUP_ABOVE
     """Accounts one check reports one finding each, per verdict, before grouping them."""
 
 
@@ -92,8 +94,8 @@ def run_checks(
     }
     today = options.today or started.date()
     ctx = build_context(estate, needed, today, probe=options.probe)
-    if options.account_detail != ctx.account_detail:
-        ctx = replace(ctx, account_detail=options.account_detail)
+    if options.group_above != ctx.group_above:
+        ctx = replace(ctx, group_above=options.group_above)
 
     findings: list[Finding] = []
     outcomes: dict[str, CheckOutcome] = {}
@@ -143,8 +145,7 @@ def _run_one(check: Check, ctx: CheckContext, *, debug: bool) -> tuple[list[Find
 
     findings: list[Finding] = _collection_gaps(spec, ctx)
     try:
-        for finding in check.evaluate(ctx):
-            findings.append(finding)
+        findings.extend(check.evaluate(ctx))
     except Exception as exc:
         if debug:
             raise
@@ -161,7 +162,81 @@ def _run_one(check: Check, ctx: CheckContext, *, debug: bool) -> tuple[list[Find
             )
         )
         return findings, CheckOutcome(spec.id, OutcomeState.ERRORED, elapsed(), reason)
+    findings = fold_identical(findings, ctx.group_above)
     return findings, CheckOutcome(spec.id, OutcomeState.COMPLETED, elapsed())
+
+
+def fold_identical(findings: list[Finding], limit: int) -> list[Finding]:
+    """`findings` of one check, where more than `limit` of them are identical but for their
+    resource (same status, severity, resource kind, detail, evidence and remediation) replaced
+    by one group finding that lists every resource id in `affected`.
+
+    Nothing is lost but each member's file and line: the group says what was found, once, and
+    which resources it was found on. Single findings keep their order; groups follow, failures
+    first. The group's resource is `<kind>_group:<kind>s-<status>-<severity>-<digest>`, the
+    digest taken over the shared verdict, so the same verdict keeps its id from run to run.
+    """
+    if len(findings) <= max(limit, 0):
+        return findings
+    keys: list[_Verdict | None] = []
+    sizes: dict[_Verdict, int] = {}
+    for f in findings:
+        if f.affected or f.waiver is not None:
+            keys.append(None)
+            continue
+        key = (
+            f.status,
+            f.severity,
+            f.resource.kind,
+            f.detail,
+            f.remediation,
+            tuple(f.evidence.items()),
+        )
+        keys.append(key)
+        sizes[key] = sizes.get(key, 0) + 1
+    groups: dict[_Verdict, list[Finding]] = {k: [] for k, n in sizes.items() if n > limit}
+    if not groups:
+        return findings
+    out: list[Finding] = []
+    for f, key in zip(findings, keys, strict=True):
+        members = groups.get(key) if key is not None else None
+        if members is None:
+            out.append(f)
+        else:
+            members.append(f)
+    order = sorted(groups, key=lambda k: (_STATUS_RANK[k[0]], -k[1].rank))
+    out.extend(_group(groups[key]) for key in order)
+    return out
+
+
+_Verdict = tuple[Status, Severity, str, str, str | None, tuple[tuple[str, Scalar], ...]]
+_STATUS_RANK = {Status.FAIL: 0, Status.ERROR: 1, Status.SKIP: 2, Status.PASS: 3}
+
+
+def _group(members: list[Finding]) -> Finding:
+    first = members[0]
+    kind = first.resource.kind
+    files = {f.resource.file for f in members}
+    digest = hashlib.blake2b(
+        repr((first.detail, first.remediation, tuple(first.evidence.items()))).encode(),
+        digest_size=4,
+    ).hexdigest()
+    where = ResourceRef(
+        f"{kind}_group",
+        f"{kind}s-{first.status.value}-{first.severity.value}-{digest}",
+        files.pop() if len(files) == 1 else None,
+    )
+    return Finding(
+        first.check_id,
+        first.status,
+        first.severity,
+        where,
+        first.detail,
+        {**first.evidence, "resources": len(members)},
+        first.remediation,
+        None,
+        tuple(f.resource.id for f in members),
+    )
 
 
 def _collection_gaps(spec: CheckSpec, ctx: CheckContext) -> list[Finding]:

@@ -57,9 +57,30 @@ SAMPLE_IDS = 5
 
 
 def detail_text(f: Finding) -> str:
-    """`f.detail`, and for a group finding the first few of its account ids and how many."""
+    """`f.detail`, and for a group finding the first few of its resource ids and how many."""
     if not f.affected:
         return f.detail
-    sample = ", ".join(f.affected[:SAMPLE_IDS])
-    more = ", …" if len(f.affected) > SAMPLE_IDS else ""
-    return f"{f.detail} (accounts: {sample}{more}; all {len(f.affected):,} in the JSON report)"
+    return f"{f.detail} ({affected_sample(f)})"
+
+
+def affected_sample(f: Finding, limit: int = SAMPLE_IDS) -> str:
+    """`data stores: a, b, c, …; all 1,234 in the JSON report` for a group finding."""
+    sample = ", ".join(f.affected[:limit])
+    more = ", …" if len(f.affected) > limit else ""
+    noun = group_noun(f.resource.kind)
+    return f"{noun}: {sample}{more}; all {len(f.affected):,} in the JSON report"
+
+
+_NOUNS = {
+    "account": "accounts",
+    "credential_store": "credential stores",
+    "datastore": "data stores",
+    "host": "hosts",
+    "identity": "identity providers",
+}
+
+
+def group_noun(kind: str) -> str:
+    """What the members of a `<kind>_group` resource are called, plural."""
+    member = kind.removesuffix("_group")
+    return _NOUNS.get(member, member.replace("_", " ") + "s")

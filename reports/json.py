@@ -47,7 +47,7 @@ def plan_to_list(plan: FixPlan) -> list[dict[str, Any]]:
             "check_ids": list(a.check_ids),
             "remediation": a.remediation,
             "steps": list(a.steps),
-            "resource_count": len(a.resources),
+            "resource_count": a.resource_count,
             "resources": [_resource(r) for r in a.resources[:PLAN_RESOURCES_MAX]],
             "resources_truncated": len(a.resources) > PLAN_RESOURCES_MAX,
             "internet_exposed": a.internet_exposed,

@@ -321,7 +321,7 @@ def _action_view(action: Action) -> _ActionView:
         steps=action.steps[:LIST_MAX],
         more_steps=max(len(action.steps) - LIST_MAX, 0),
         resources=tuple(_resource(r) for r in action.resources[:RESOURCES_PER_ACTION]),
-        resource_count=len(action.resources),
+        resource_count=action.resource_count,
         more_resources=max(len(action.resources) - RESOURCES_PER_ACTION, 0),
     )
 

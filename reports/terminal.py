@@ -29,7 +29,7 @@ from hardening.model import (
     Status,
 )
 from hardening.plan import FixPlan, build_plan
-from hardening.reports import Format
+from hardening.reports import Format, affected_sample
 
 __all__ = ["render_terminal"]
 
@@ -437,9 +437,7 @@ def _resource_line(f: Finding, group_severity: Severity | None, paint: _Painter)
     if evidence:
         line += f" [{evidence}]"
     if f.affected:
-        sample = ", ".join(_clean(a, 40) for a in f.affected[:_SAMPLE_IDS])
-        more = ", …" if len(f.affected) > _SAMPLE_IDS else ""
-        line += f"; accounts: {sample}{more} (the JSON report lists all {len(f.affected):,})"
+        line += f"; {_clean(affected_sample(f, _SAMPLE_IDS), _DETAIL_MAX)}"
     if group_severity is not None and f.severity is not group_severity:
         line += " " + paint.colour(f"({f.severity.value})", _SEVERITY_COLOUR[f.severity])
     return line

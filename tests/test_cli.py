@@ -418,6 +418,8 @@ def test_sigkill_during_the_store_write_leaves_earlier_runs_loadable(tmp_path: P
             "json",
             "-o",
             os.devnull,
+            "--group-above",  # one finding per store: a write long enough to interrupt
+            "1000000",
         ],
         env=env,
         stdout=subprocess.DEVNULL,

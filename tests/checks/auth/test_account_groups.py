@@ -1,5 +1,5 @@
 """Account-level checks on big directories: one finding per account while few share a verdict,
-one group finding listing every account id above `--account-detail`."""
+one group finding listing every account id above `--group-above`."""
 
 from __future__ import annotations
 
@@ -51,7 +51,7 @@ def _estate() -> Estate:
 
 
 def _run(detail: int) -> RunResult:
-    options = RunOptions(include=[STALE, NOT_RESET], today=TODAY, account_detail=detail)
+    options = RunOptions(include=[STALE, NOT_RESET], today=TODAY, group_above=detail)
     return run_checks(_estate(), discover(), options)
 
 
@@ -144,7 +144,7 @@ def test_plan_counts_the_accounts_of_a_group() -> None:
     assert stale[0].title.endswith("— 32 accounts")
 
 
-def test_cli_account_detail(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_group_above(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     lines = ["id,roles,last_login"] + [f"u-{i},member,2025-01-01" for i in range(12)]
     (tmp_path / "accounts.csv").write_text("\n".join(lines) + "\n")
     estate = tmp_path / "estate.yaml"
@@ -153,11 +153,11 @@ def test_cli_account_detail(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
     )
     out = tmp_path / "run.json"
     args = [str(estate), "--no-store", "--no-progress", "--today", "2026-11-25", "--fail-on", "low"]
-    code = main(["scan", *args, "--account-detail", "5", "--format", "json", "-o", str(out)])
+    code = main(["scan", *args, "--group-above", "5", "--format", "json", "-o", str(out)])
     assert code == 1
     (group,) = [f for f in json.loads(out.read_text())["findings"] if f["affected"]]
     assert group["affected"] == [f"u-{i}" for i in range(12)]
     with pytest.raises(SystemExit) as exc:
-        main(["scan", *args, "--account-detail", "-1"])
+        main(["scan", *args, "--group-above", "-1"])
     assert exc.value.code == 2
-    assert "--account-detail" in capsys.readouterr().err
+    assert "--group-above" in capsys.readouterr().err
