@@ -45,6 +45,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime
+from functools import partial
 from itertools import chain
 from operator import attrgetter
 from pathlib import Path
@@ -1735,6 +1736,8 @@ def _csv_inventory(
         specs.append((leaf, parent, columns[name]) if dot else (name, None, columns[name]))
     width = len(specs)
     fast = None if csv_fast is None else csv_fast(ctx, names)
+    if fast is None:
+        fast = _csv_declined
     append = out.append
     for text in lines:
         line += 1
@@ -1751,7 +1754,7 @@ def _csv_inventory(
         if len(row) != width:
             fp = f"{section}[{len(out)}]"
             _fail(ctx, start, fp, f"row has {len(row)} cells, the header has {width}")
-        obj = None if fast is None else fast(row, start)
+        obj = fast(row, start)
         if obj is None:
             fp = f"{section}[{len(out)}]"
             record = _csv_record(ctx, row, specs, fp, start)
@@ -1801,8 +1804,9 @@ def _csv_record(
     return record
 
 
-_BAD: Any = object()
-"""A cell value the checked path must look at (the fast CSV path's "no")."""
+class _Declined(Exception):
+    """A CSV cell the fast path leaves to the checked path (which then gives the error)."""
+
 
 _V = TypeVar("_V")
 
@@ -1817,10 +1821,15 @@ class _ParsedCells(dict[str, _V]):
         self.parse = parse
 
     def __missing__(self, cell: str) -> _V:
-        value = self.parse(cell)
+        value = self.parse(cell)  # may raise _Declined, which is not cached
         if len(self) < _CACHE_MAX:
             self[cell] = value
         return value
+
+
+def _csv_declined(row: list[str], line: int) -> None:
+    """The fast path of a section without one: every row goes to the checked path."""
+    del row, line
 
 
 def _csv_list(cell: str) -> tuple[str, ...]:
@@ -1830,12 +1839,38 @@ def _csv_list(cell: str) -> tuple[str, ...]:
 
 def _csv_mfa(cell: str) -> tuple[str, ...]:
     methods = _csv_list(cell)
-    return methods if _MFA_METHOD_SET.issuperset(methods) else cast("tuple[str, ...]", _BAD)
+    if not _MFA_METHOD_SET.issuperset(methods):
+        raise _Declined
+    return methods
 
 
 def _csv_enabled(cell: str) -> bool:
     cell = cell.strip()
-    return _CSV_BOOLS.get(cell.lower(), _BAD) if cell else True
+    if not cell:
+        return True
+    value = _CSV_BOOLS.get(cell.lower())
+    if value is None:
+        raise _Declined
+    return value
+
+
+def _csv_date(interned: _Interned, cell: str) -> date | None:
+    cell = cell.strip()
+    if not cell:
+        return None
+    found = interned.iso_date(cell)
+    if found is None:
+        raise _Declined
+    return found
+
+
+def _csv_identity(identities: frozenset[str] | None, cell: str) -> str | None:
+    cell = cell.strip()
+    if not cell:
+        return None
+    if identities is None or cell not in identities:
+        raise _Declined
+    return cell
 
 
 def _account_csv_fast(ctx: _Ctx, names: list[str]) -> _CsvRow[Account] | None:
@@ -1843,50 +1878,53 @@ def _account_csv_fast(ctx: _Ctx, names: list[str]) -> _CsvRow[Account] | None:
     checked path must see (it then gives the error). Each distinct cell text of a column is
     parsed once, and the parsed values (dates, role tuples) are shared between rows."""
     col = {name: i for i, name in enumerate(names)}
-    i_id = col.get("id", -1)
-    if i_id < 0:
+    i_id = col.get("id")
+    if i_id is None:
         return None  # every row lacks its id: the checked path says so
+    # An absent column reads index -1: the empty cell appended to each row while it is read.
     i_roles, i_mfa, i_changed, i_login, i_enabled, i_identity = (
         col.get(k, -1)
         for k in ("roles", "mfa", "password_changed", "last_login", "enabled", "identity")
     )
-    file, identities, interned = ctx.file, ctx.identities, ctx.interned
-
-    def parse_date(cell: str) -> date | None:
-        cell = cell.strip()
-        return (interned.iso_date(cell) or _BAD) if cell else None
-
-    def parse_identity(cell: str) -> str | None:
-        cell = cell.strip()
-        if cell and (identities is None or cell not in identities):
-            return cast(str, _BAD)
-        return cell or None
-
+    file, new, location_slots, account_slots = ctx.file, _new, _LOCATION_SLOTS, _ACCOUNT_SLOTS
     roles_of = _ParsedCells(_csv_list)
     mfa_of = _ParsedCells(_csv_mfa)
-    date_of = _ParsedCells(parse_date)
+    date_of = _ParsedCells(partial(_csv_date, ctx.interned))
     enabled_of = _ParsedCells(_csv_enabled)
-    identity_of = _ParsedCells(parse_identity)
+    identity_of = _ParsedCells(partial(_csv_identity, ctx.identities))
 
     def account(row: list[str], line: int) -> Account | None:
-        ident = row[i_id].strip()
-        roles = roles_of[row[i_roles]] if i_roles >= 0 else ()
-        mfa = mfa_of[row[i_mfa]] if i_mfa >= 0 else ()
-        changed = date_of[row[i_changed]] if i_changed >= 0 else None
-        last_login = date_of[row[i_login]] if i_login >= 0 else None
-        enabled = enabled_of[row[i_enabled]] if i_enabled >= 0 else True
-        identity = identity_of[row[i_identity]] if i_identity >= 0 else None
-        if (
-            not ident
-            or mfa is _BAD
-            or changed is _BAD
-            or last_login is _BAD
-            or enabled is _BAD
-            or identity is _BAD
-        ):
+        row.append("")
+        try:
+            ident = row[i_id].strip()
+            if not ident:
+                raise _Declined
+            roles = roles_of[row[i_roles]]
+            mfa = mfa_of[row[i_mfa]]
+            changed = date_of[row[i_changed]]
+            last_login = date_of[row[i_login]]
+            enabled = enabled_of[row[i_enabled]]
+            identity = identity_of[row[i_identity]]
+        except _Declined:
+            row.pop()  # the row as read, for the checked path
             return None
-        loc = _location(file, line)
-        return _new_account(ident, loc, roles, mfa, changed, last_login, enabled, identity)
+        # _location and _new_account, inlined: this runs a million times.
+        loc = new(location_slots)
+        loc.file = file
+        loc.line = line
+        loc.__class__ = Location
+        obj = new(account_slots)
+        obj.id = ident
+        obj.location = loc
+        obj.roles = roles
+        obj.mfa = mfa
+        obj.password_changed = changed
+        obj.last_login = last_login
+        obj.enabled = enabled
+        obj.identity = identity
+        obj.__class__ = Account
+        built: Account = obj
+        return built
 
     return account
 
