@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter
+from operator import attrgetter
+from typing import Final
 
 from hardening.check import CheckContext, register
 from hardening.facets import TotpStoreScan
 from hardening.model import CheckSpec, Finding, Remediation, ResourceRef, Scalar, Severity
 
 from ._totp import TotpStoreCheck, sample
+
+_group_key_of: Final = attrgetter("group_key")
 
 
 @register
@@ -54,10 +58,15 @@ class TotpSecretShared(TotpStoreCheck):
     )
 
     def judge(self, ctx: CheckContext, scan: TotpStoreScan, resource: ResourceRef) -> Finding:
-        groups: defaultdict[bytes, set[str]] = defaultdict(set)
-        for r in scan.records:
-            if r.group_key:
-                groups[r.group_key].add(r.account_id)
+        # Count seeds per key first (in C); only keys seen more than once need their accounts.
+        seen = Counter(map(_group_key_of, scan.records))
+        seen.pop(b"", None)
+        groups: dict[bytes, set[str]] = {key: set() for key, n in seen.items() if n > 1}
+        if groups:
+            for r in scan.records:
+                accounts = groups.get(r.group_key)
+                if accounts is not None:
+                    accounts.add(r.account_id)
         shared = [sorted(accounts) for accounts in groups.values() if len(accounts) > 1]
         accounts = sorted(a for group in shared for a in group)
         evidence: dict[str, Scalar] = {

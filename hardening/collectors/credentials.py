@@ -50,6 +50,7 @@ from hardening.collectors.sqlsource import (
     gc_paused,
     open_readonly,
     select,
+    slot_setters,
     sqlite_path,
     valid_table,
 )
@@ -115,6 +116,21 @@ def group_key(value: str) -> bytes:
     digest = _KEYED.copy()
     digest.update(value.encode("utf-8", "surrogateescape"))
     return digest.digest()
+
+
+_new: Final = object.__new__
+(
+    _set_account_id,
+    _set_row,
+    _set_scheme,
+    _set_params,
+    _set_salted,
+    _set_group_key,
+    _set_changed,
+) = slot_setters(
+    CredentialRecord,
+    ("account_id", "row", "scheme", "params", "salted", "group_key", "changed"),
+)
 
 
 def _record(
@@ -343,7 +359,16 @@ def _sql_record(
         digest = _KEYED.copy()
         digest.update(value.strip().encode("utf-8", "surrogateescape"))
         key = digest.digest()
-    return CredentialRecord(account, number, scheme, found.params, found.salted, key, changed)
+    # `CredentialRecord(...)` without the frozen dataclass `__init__` (see `slot_setters`).
+    record: CredentialRecord = _new(CredentialRecord)
+    _set_account_id(record, account)
+    _set_row(record, number)
+    _set_scheme(record, scheme)
+    _set_params(record, found.params)
+    _set_salted(record, found.salted)
+    _set_group_key(record, key)
+    _set_changed(record, changed)
+    return record
 
 
 def _text(value: object) -> str:

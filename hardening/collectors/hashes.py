@@ -488,8 +488,11 @@ _LOCK_MARKERS: Final = frozenset({"*LK*", "*NP*", "*LOCKED*"})
 _DJANGO_UNUSABLE_RE: Final = re.compile(r"![A-Za-z0-9]{40}")
 
 
+_HEX_RE: Final = re.compile(r"[0-9a-fA-F]*")
+
+
 def _hex(v: str) -> Classified | None:
-    if not _HEX_CHARS.issuperset(v):
+    if _HEX_RE.fullmatch(v) is None:
         return None
     return _HEX_BY_LEN.get(len(v), UNKNOWN if len(v) >= 16 else None)
 
@@ -578,46 +581,49 @@ def _dispatch(v: str) -> Classified:
 #
 # The common modular-crypt formats are recognised without the full regex of `_MODULAR`: the
 # value is split into its parameter prefix (the regex's group 1) and its salt and digest, the
-# prefix is looked up in `_cache` and only the salt and digest are matched. The cache holds a
-# prefix only after the full regex matched a value with that group 1, so a hit plus a matching
-# tail is exactly a full match; the salt and digest hold a fixed number of `$`, so the prefix
-# ends where the split puts it. Anything else (a prefix not seen yet, a tail that does not
-# match) returns None and goes through `_dispatch`, which fills the cache. Only the parameter
-# prefix is ever a cache key, never the whole value.
-
-_BCRYPT_LEN: Final = 60
-_BCRYPT_PREFIX_LEN: Final = len("$2b$12$")
-_UNBOUNDED: Final = _MAX_LEN
+# prefix is looked up in `_cache` and only the salt and digest are checked, a byte at a time in
+# C (`bytes.translate`). The cache holds a prefix only after the full regex matched a value
+# with that group 1, so a hit plus a valid salt and digest is exactly a full match; the salt
+# and digest hold a fixed number of `$`, so the prefix ends where the split puts it. Anything
+# else (a prefix not seen yet, surrounding spaces, a salt or digest that does not fit) returns
+# None and goes through `_classify`, which fills the cache. Only the parameter prefix is ever
+# a cache key, never the whole value.
 
 
-def _translation(alphabet: str) -> bytes:
-    """A `bytes.translate` table that keeps `alphabet` and turns every other byte into `!`."""
+def _shape_table(alphabet: str) -> bytes:
+    """A `bytes.translate` table: bytes of `alphabet` become `.`, every other byte `!`."""
     table = bytearray(b"!" * 256)
     for c in alphabet.encode("ascii"):
-        table[c] = c
+        table[c] = ord(".")
     return bytes(table)
 
 
-_C64_BYTES: Final = _translation(_CRYPT64)
-_B64_BYTES: Final = _translation("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
+_C64_SHAPE: Final = _shape_table(_CRYPT64)
+_B64_SHAPE: Final = _shape_table("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
+#: `$2b$12$` + 53 crypt-base64 characters, through `_C64_SHAPE`.
+_BCRYPT_SHAPE: Final = b"!..!..!" + b"." * 53
+_BCRYPT_PREFIX_LEN: Final = len("$2b$12$")
+_MD5_CRYPT_FAST: Final = re.compile(rf"\$1\$[^$:\s]{{0,8}}\${_C64}{{22}}")
+_SHA512_DIGEST_LEN: Final = 86
+_SHA256_DIGEST_LEN: Final = 43
+_SHA_SALT_MAX: Final = 16
 
 
 def _fast_bcrypt(v: str) -> Classified | None:
-    # `$2b$12$` + 53 crypt-base64 characters; the rare `$2$12$` form takes the full path.
-    if len(v) != _BCRYPT_LEN or v[3] != "$" or not v.isascii():
-        return None
+    # Cached 7-character keys starting `$2` are bcrypt prefixes (`$2b$12$`); the shorter
+    # `$2$12$` form takes the full path.
     hit = _cache.get(v[:_BCRYPT_PREFIX_LEN])
-    if hit is not None and v.encode().translate(_C64_BYTES).find(b"!", _BCRYPT_PREFIX_LEN) < 0:
+    if hit is not None and v.isascii() and v.encode().translate(_C64_SHAPE) == _BCRYPT_SHAPE:
         return hit
     return None
 
 
 def _split_at_salt(
-    table: bytes, salt_len: tuple[int, int], digest_len: tuple[int, int]
+    shape: bytes, salt_len: tuple[int, int], digest_len: tuple[int, int]
 ) -> Callable[[str], Classified | None]:
     """A fast parser for a format whose last two `$`-separated fields are salt and digest.
 
-    The salt and digest must be made of `table`'s alphabet, with lengths in the given
+    The salt and digest must be made of `shape`'s alphabet, with lengths in the given
     inclusive ranges. (A salt the full regex allows but this alphabet does not, such as a
     sha512_crypt salt with punctuation, takes the full path.)
     """
@@ -628,15 +634,17 @@ def _split_at_salt(
         dollar = v.rfind("$")
         salt = v.rfind("$", 0, dollar) + 1
         hit = _cache.get(v[:salt])
-        if (
-            hit is None
-            or not salt_min <= dollar - salt <= salt_max
-            or not digest_min <= len(v) - dollar - 1 <= digest_max
-            or not v.isascii()
+        if hit is None or not v.isascii():
+            return None
+        n = len(v)
+        if not (
+            salt_min <= dollar - salt <= salt_max
+            and digest_min <= n - dollar - 1 <= digest_max
+            and n <= _MAX_LEN
         ):
             return None
-        # The only byte from `salt` on outside the alphabet must be the `$` before the digest.
-        if v.encode().translate(table).count(b"!", salt) != 1:
+        # From the salt on, the one byte outside the alphabet must be the `$` before the digest.
+        if v.encode().translate(shape).count(b"!", salt) != 1:
             return None
         return hit
 
@@ -647,42 +655,29 @@ def _fast_md5_crypt(v: str) -> Classified | None:
     return _MD5_CRYPT if _MD5_CRYPT_FAST.fullmatch(v) is not None else None
 
 
-_MD5_CRYPT_FAST: Final = re.compile(rf"\$1\$[^$:\s]{{0,8}}\${_C64}{{22}}")
-_SHA512_DIGEST_LEN: Final = 86
-_SHA256_DIGEST_LEN: Final = 43
-_SHA_SALT_MAX: Final = 16
-
-
-#: Fast parsers by the character after the leading `$`. Each one only returns what the full
-#: parser of `_MODULAR` returns for the same value; cached prefixes starting with `$` and that
-#: character belong to that one format (`$a`: argon2 only, apr1 values are not cached).
+#: Fast parsers by the value's first two characters. Each one only returns what the full path
+#: returns for the same value; cached prefixes starting with those two characters belong to
+#: that one format (`$a`: argon2 only, apr1 values are not cached).
 _FAST: Final[Mapping[str, Callable[[str], Classified | None]]] = {
-    "2": _fast_bcrypt,
-    "a": _split_at_salt(_B64_BYTES, (1, _UNBOUNDED), (1, _UNBOUNDED)),
-    "6": _split_at_salt(_C64_BYTES, (0, _SHA_SALT_MAX), (_SHA512_DIGEST_LEN, _SHA512_DIGEST_LEN)),
-    "5": _split_at_salt(_C64_BYTES, (0, _SHA_SALT_MAX), (_SHA256_DIGEST_LEN, _SHA256_DIGEST_LEN)),
-    "p": _split_at_salt(_C64_BYTES, (0, _UNBOUNDED), (1, _UNBOUNDED)),
-    "1": _fast_md5_crypt,
+    "$2": _fast_bcrypt,
+    "$a": _split_at_salt(_B64_SHAPE, (1, _MAX_LEN), (1, _MAX_LEN)),
+    "$6": _split_at_salt(_C64_SHAPE, (0, _SHA_SALT_MAX), (_SHA512_DIGEST_LEN, _SHA512_DIGEST_LEN)),
+    "$5": _split_at_salt(_C64_SHAPE, (0, _SHA_SALT_MAX), (_SHA256_DIGEST_LEN, _SHA256_DIGEST_LEN)),
+    "$p": _split_at_salt(_C64_SHAPE, (0, _MAX_LEN), (1, _MAX_LEN)),
+    "$1": _fast_md5_crypt,
 }
 
 
 def classify(value: str) -> Classified:
     """Scheme, cost parameters and saltedness of a stored password value. Never raises."""
     try:
-        if not isinstance(value, str):
-            return UNKNOWN
-        v = value.strip()
-        if not v:
-            return EMPTY if not value else PLAINTEXT
-        if len(v) > _MAX_LEN:
-            return UNKNOWN
-        if v[0] == "$":
-            fast = _FAST.get(v[1:2])
-            if fast is not None:
-                found = fast(v)
-                if found is not None:
-                    return found
-        return _dispatch(v)
+        # `value[:2]` of a non-string is no key (or raises): those take the full path too.
+        fast = _FAST.get(value[:2])
+        if fast is not None:
+            found = fast(value)
+            if found is not None:
+                return found
+        return _classify(value)
     except Exception:  # garbage input must never take a scan down
         return UNKNOWN
 

@@ -24,6 +24,7 @@ from hardening.collectors.sqlsource import (
     gc_paused,
     open_readonly,
     select,
+    slot_setters,
     sqlite_path,
     valid_table,
 )
@@ -66,6 +67,24 @@ def decoded_bits(normal: str) -> int | None:
     return 5 * n // 8 * 8
 
 
+_new: Final = object.__new__
+_set_account_id, _set_row, _set_valid, _set_bits, _set_group_key = slot_setters(
+    TotpRecord, ("account_id", "row", "valid_base32", "bits", "group_key")
+)
+
+
+def _valid_record(account_id: str, row: int, bits: int, key: bytes) -> TotpRecord:
+    """`TotpRecord(account_id, row, True, bits, key)` without the frozen dataclass `__init__`
+    (see `slot_setters`)."""
+    made: TotpRecord = _new(TotpRecord)
+    _set_account_id(made, account_id)
+    _set_row(made, row)
+    _set_valid(made, True)
+    _set_bits(made, bits)
+    _set_group_key(made, key)
+    return made
+
+
 def record(account_id: str, row: int, secret: str) -> TotpRecord:
     """The non-secret facts of one seed."""
     # Decoded here, not by pyotp: pyotp refuses seeds under 112 bits, which are exactly the
@@ -77,7 +96,7 @@ def record(account_id: str, row: int, secret: str) -> TotpRecord:
     bits = decoded_bits(normal)
     if bits is None:
         return TotpRecord(account_id, row, valid_base32=False, bits=None)
-    return TotpRecord(account_id, row, True, bits, group_key(normal))
+    return _valid_record(account_id, row, bits, group_key(normal))
 
 
 def _rows_to_scan(

@@ -278,3 +278,56 @@ def test_cache_stays_bounded_on_many_distinct_prefixes() -> None:
     for m in range(1, 10_000):
         classify(f"$argon2id$v=19$m={m},t=3,p=4$c29tZXNhbHQ$aGFzaGhhc2hoYXNo")
     assert len(hashes._cache) <= hashes._CACHE_MAX
+
+
+def _fast_path_samples() -> list[str]:
+    valid = [
+        ph.bcrypt.using(ident="2b", rounds=5).hash("pw"),
+        ph.bcrypt.using(ident="2a", rounds=4).hash("pw"),
+        ph.bcrypt.using(ident="2y", rounds=5).hash("pw"),
+        ph.argon2.using(type="ID", memory_cost=19456, rounds=2, parallelism=1).hash("pw"),
+        ph.argon2.using(type="I", memory_cost=64, rounds=1, parallelism=1).hash("pw"),
+        ph.argon2.using(type="D", memory_cost=64, rounds=1, parallelism=1).hash("pw"),
+        "$argon2id$m=65536,t=3,p=4$c29tZXNhbHQ$aGFzaGhhc2hoYXNo",
+        "$argon2id$v=19$m=65536,t=3,p=4,keyid=x$c29tZXNhbHQ$aGFzaGhhc2hoYXNo",
+        "$argon2id$v=19$m=0,t=3,p=4$c29tZXNhbHQ$aGFzaGhhc2hoYXNo",
+        ph.sha512_crypt.using(rounds=5000).hash("pw"),
+        ph.sha512_crypt.using(rounds=656000).hash("pw"),
+        ph.sha256_crypt.using(rounds=5000).hash("pw"),
+        ph.sha256_crypt.using(rounds=80000).hash("pw"),
+        "$6$rounds=5000$" + "a" * 86,  # "rounds=5000" is the salt here, not a rounds field
+        "$6$sa!t-with:punct$" + "a" * 86,
+        ph.pbkdf2_sha256.using(rounds=29000).hash("pw"),
+        ph.pbkdf2_sha512.using(rounds=1000).hash("pw"),
+        ph.pbkdf2_sha1.using(rounds=1000).hash("pw"),
+        "$pbkdf2-sha256$1000$$" + "a" * 43,
+        ph.md5_crypt.hash("pw"),
+        ph.apr_md5_crypt.hash("pw"),
+        "$2b$99$" + "a" * 53,  # cost out of range: unknown, and cached as such
+    ]
+    samples = list(valid)
+    for value in valid:
+        for i in range(len(value)):
+            for c in ("$", "!", " ", "é", "\udcff", ".", "+", ":", "="):
+                samples.append(value[:i] + c + value[i + 1 :])
+            samples.append(value[:i])
+            samples.append(value[:i] + value[i + 1 :])
+        samples += [f" {value}", f"{value} ", f"{value}\n", value + "a", value + "$a"]
+        samples.append(value + "A" * 1100)
+    return samples
+
+
+def test_fast_path_classifies_like_the_full_regexes() -> None:
+    samples = _fast_path_samples()
+    for value in samples:  # fill the prefix cache: the fast path answers only after a miss
+        hashes.classify_reference(value)
+    for value in samples:
+        assert hashes.classify(value) == hashes.classify_reference(value), repr(value)
+
+
+def test_fast_path_never_answers_for_a_prefix_it_has_not_seen() -> None:
+    hashes._cache.clear()
+    value = ph.bcrypt.using(rounds=5).hash("pw")
+    assert hashes._fast_bcrypt(value) is None
+    assert classify(value).params["rounds"] == 5
+    assert hashes._fast_bcrypt(value) is classify(value)
