@@ -608,7 +608,8 @@ class _Interned:
 
     def __init__(self) -> None:
         self.dates: dict[str, date] = {}
-        self.backups: dict[tuple[str, bool | None, date | None], Backup] = {}
+        self.backups: dict[tuple[Any, bool | None, Any], Backup] = {}
+        """Backups by their (kind, encrypted, last_restore_test) as written, once valid."""
 
     def iso_date(self, v: str) -> date | None:
         """The ISO date `v`, or None when it is not one (the checked path says why)."""
@@ -620,17 +621,6 @@ class _Interned:
                 return None
             if len(self.dates) < _CACHE_MAX:
                 self.dates[v] = found
-        return found
-
-    def backup(self, kind: str, encrypted: bool | None, tested: date | None) -> Backup:
-        key = (kind, encrypted, tested)
-        found = self.backups.get(key)
-        if found is None:
-            found = Backup(
-                kind=cast(BackupKind, kind), encrypted=encrypted, last_restore_test=tested
-            )
-            if len(self.backups) < _CACHE_MAX:
-                self.backups[key] = found
         return found
 
 
@@ -1250,9 +1240,6 @@ _DATASTORE_KEYSET = frozenset(_DATASTORE_KEYS)
 _ACCOUNT_KEYSET = frozenset(_ACCOUNT_KEYS)
 _ENCRYPTION_KEYSET = frozenset(_ENCRYPTION_KEYS)
 _BACKUP_KEYSET = frozenset(_BACKUP_KEYS)
-_CLASSIFICATION_SET = frozenset(CLASSIFICATIONS)
-_HOSTING_SET = frozenset(HOSTINGS)
-_ZONE_SET = frozenset(_ZONES)
 _BACKUP_KIND_SET = frozenset(_BACKUP_KINDS)
 _MFA_METHOD_SET = frozenset(_MFA_METHODS)
 _ENCRYPTIONS: dict[tuple[bool | None, str | None], Encryption] = {
@@ -1320,10 +1307,6 @@ def _new_account(  # noqa: PLR0917 - the dataclass fields, in order
     return account
 
 
-def _fast_enum(v: Any, allowed: frozenset[str]) -> bool:
-    return v is None or (type(v) is str and v in allowed)
-
-
 def _fast_date(v: Any, interned: _Interned) -> date | bool | None:
     """The date, None when not given, False when the checked path must look at it."""
     if v is None:
@@ -1347,6 +1330,11 @@ def _fast_str_list(v: Any, allowed: frozenset[str] | None) -> tuple[str, ...] | 
     return tuple(v)
 
 
+_CLASSIFICATION_OR_NONE = frozenset((None, *CLASSIFICATIONS))
+_HOSTING_OR_NONE = frozenset((None, *HOSTINGS))
+_ZONE_OR_NONE = frozenset((None, *_ZONES))
+
+
 def _datastore_fast(
     m: Mapping[str, Any], loc: Location, identities: frozenset[str] | None, interned: _Interned
 ) -> Datastore | None:
@@ -1362,51 +1350,23 @@ def _datastore_fast(
         if v is not None and (type(v) is not str or not v):
             return None
     classification, hosting, zone = g("classification"), g("hosting"), g("zone")
-    if not (
-        _fast_enum(classification, _CLASSIFICATION_SET)
-        and _fast_enum(hosting, _HOSTING_SET)
-        and _fast_enum(zone, _ZONE_SET)
-    ):
+    try:  # only the allowed strings (or None) are in these sets; True or 1 never equal them
+        if not (
+            classification in _CLASSIFICATION_OR_NONE
+            and hosting in _HOSTING_OR_NONE
+            and zone in _ZONE_OR_NONE
+        ):
+            return None
+    except TypeError:  # a list or a mapping: the checked path says what is wrong
         return None
     exposed = g("internet_exposed")
     if exposed is not None and type(exposed) is not bool:
         return None
     enc = g("encryption")
-    if enc is None:
-        encryption = _EMPTY_ENCRYPTION
-    else:
-        if not isinstance(enc, dict) or not enc.keys() <= _ENCRYPTION_KEYSET:
-            return None
-        at_rest, in_transit = enc.get("at_rest"), enc.get("in_transit")
-        if (at_rest is not None and type(at_rest) is not bool) or (
-            in_transit is not None and type(in_transit) is not str
-        ):
-            return None
-        found = _ENCRYPTIONS.get((at_rest, in_transit))
-        if found is None:
-            return None
-        encryption = found
+    encryption = _EMPTY_ENCRYPTION if enc is None else _fast_encryption(enc)
     raw_backups = g("backups")
-    backups: tuple[Backup, ...] = ()
-    if raw_backups:
-        if not isinstance(raw_backups, list):
-            return None
-        built = []
-        for b in raw_backups:
-            if not isinstance(b, dict) or not b.keys() <= _BACKUP_KEYSET:
-                return None
-            kind, encrypted = b.get("kind"), b.get("encrypted")
-            tested = _fast_date(b.get("last_restore_test"), interned)
-            if (
-                type(kind) is not str
-                or kind not in _BACKUP_KIND_SET
-                or (encrypted is not None and type(encrypted) is not bool)
-                or tested is False
-            ):
-                return None
-            built.append(interned.backup(kind, encrypted, cast("date | None", tested)))
-        backups = tuple(built)
-    elif raw_backups is not None and not isinstance(raw_backups, list):
+    backups = () if raw_backups is None else _fast_backups(raw_backups, interned)
+    if encryption is None or backups is None:
         return None
     obj = _new(_DATASTORE_SLOTS)
     obj.id = ident
@@ -1424,6 +1384,55 @@ def _datastore_fast(
     obj.__class__ = Datastore
     store: Datastore = obj
     return store
+
+
+def _fast_encryption(enc: Any) -> Encryption | None:
+    if not isinstance(enc, dict) or not enc.keys() <= _ENCRYPTION_KEYSET:
+        return None
+    at_rest, in_transit = enc.get("at_rest"), enc.get("in_transit")
+    if (at_rest is not None and type(at_rest) is not bool) or (
+        in_transit is not None and type(in_transit) is not str
+    ):
+        return None
+    return _ENCRYPTIONS.get((at_rest, in_transit))
+
+
+def _fast_backups(raw: Any, interned: _Interned) -> tuple[Backup, ...] | None:
+    if not isinstance(raw, list):
+        return None
+    known = interned.backups
+    built = []
+    for b in raw:
+        if not isinstance(b, dict) or not b.keys() <= _BACKUP_KEYSET:
+            return None
+        encrypted = b.get("encrypted")
+        if encrypted is not None and type(encrypted) is not bool:
+            return None  # 1 == True: only a real boolean may match a remembered backup
+        key = (b.get("kind"), encrypted, b.get("last_restore_test"))
+        try:
+            backup = known.get(key) or _first_backup(key, interned)
+        except TypeError:  # an unhashable kind or date
+            return None
+        if backup is None:
+            return None
+        built.append(backup)
+    return tuple(built)
+
+
+def _first_backup(key: tuple[Any, bool | None, Any], interned: _Interned) -> Backup | None:
+    """A backup not seen before in this file: validated, then remembered by its raw values."""
+    kind, encrypted, tested = key
+    parsed = _fast_date(tested, interned)
+    if type(kind) is not str or kind not in _BACKUP_KIND_SET or parsed is False:
+        return None
+    backup = Backup(
+        kind=cast(BackupKind, kind),
+        encrypted=encrypted,
+        last_restore_test=cast("date | None", parsed),
+    )
+    if len(interned.backups) < _CACHE_MAX:
+        interned.backups[key] = backup
+    return backup
 
 
 def _account_fast(

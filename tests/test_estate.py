@@ -569,6 +569,30 @@ def test_fast_datastores_are_frozen_datastores(tmp_path: Path) -> None:
             store.engine = "x"  # type: ignore[misc]
 
 
+@pytest.mark.parametrize(
+    ("second", "field", "fragment"),
+    [
+        ('{"kind": "offline", "encrypted": 1}', "backups[0].encrypted", "expected a boolean"),
+        (
+            '{"kind": "offline", "encrypted": true, "last_restore_test": "2026-02-30"}',
+            "backups[0].last_restore_test",
+            "not a valid date",
+        ),
+        ('{"kind": ["offline"]}', "backups[0].kind", "expected one of offline"),
+    ],
+)
+def test_remembered_backups_do_not_hide_a_bad_one(
+    tmp_path: Path, second: str, field: str, fragment: str
+) -> None:
+    # The first row's backup is parsed and shared; a second that only looks equal (1 == True)
+    # or differs must still be checked.
+    first = '{"id": "a", "backups": [{"kind": "offline", "encrypted": true}]}'
+    write(tmp_path, f'{first}\n{{"id": "b", "backups": [{second}]}}\n', "stores.jsonl")
+    error = load_error(write(tmp_path, HEAD + "datastores: {source: stores.jsonl}\n"))
+    assert error.startswith(f"{tmp_path / 'stores.jsonl'}:2: datastores[1].{field}: "), error
+    assert fragment in error
+
+
 BIG_CSV_ROWS = 5000
 
 
