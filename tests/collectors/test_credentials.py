@@ -276,3 +276,16 @@ def test_group_key_is_keyed_and_stable_within_the_process() -> None:
     assert group_key(value) == group_key(value)
     assert group_key(value) != hashlib.blake2b(value.encode(), digest_size=16).digest()
     assert group_key(value) != group_key(value.upper())
+
+
+def test_repeated_date_texts_parse_once_and_bad_ones_keep_failing() -> None:
+    from hardening.collectors.credentials import _changed_date
+
+    first = _changed_date("2024-02-29")
+    assert first == date(2024, 2, 29)
+    assert _changed_date("2024-02-29") is first  # one shared date per distinct text
+    assert _changed_date("  ") is None
+    assert _changed_date("1700000000") == date(2023, 11, 14)
+    for _ in range(2):  # a failure is not cached as a date
+        with pytest.raises(ValueError):
+            _changed_date("2024-02-30")
