@@ -3,6 +3,9 @@
 Table and column names come from the estate file, so they are validated as plain identifiers
 and quoted; nothing from the file is ever spliced into SQL otherwise. Databases are opened
 read-only. Errors raised here name the store id and the exception type, never the DSN or path.
+
+Also here, for the collectors that turn rows into records by the million: `gc_paused` and
+`slot_setters`.
 """
 
 from __future__ import annotations
@@ -14,9 +17,12 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import fields
 from pathlib import Path
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from hardening.errors import HardeningError
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
 
 #: A plain SQL identifier (schema-qualified tables are split on the dot first).
 IDENT_RE: Final = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,62}")
@@ -107,7 +113,9 @@ def gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def slot_setters(cls: type, names: tuple[str, ...]) -> tuple[Callable[[object, object], None], ...]:
+def slot_setters(
+    cls: type[DataclassInstance], names: tuple[str, ...]
+) -> tuple[Callable[[object, object], None], ...]:
     """The slot setters of the frozen, slotted dataclass `cls`, one per field in `names`.
 
     Setting every slot of `object.__new__(cls)` through these builds the same record as

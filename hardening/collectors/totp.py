@@ -1,9 +1,11 @@
 """Read TOTP seed stores (SQL tables, CSV exports) into `TotpStoreScan` facets.
 
-Each seed is decoded on the spot as base32 (accepting the lower-case, unpadded and
+Each seed is read on the spot as base32 (accepting the lower-case, unpadded and
 space-separated forms authenticator apps and libraries write), reduced to its
 length in bits, its validity and a keyed `group_key` for spotting seeds enrolled on several
-accounts, and dropped. No seed, and no part of one, is kept, logged or put into a message.
+accounts, and dropped. Validity and length are what `base64.b32decode` would find, worked out
+from the seed's alphabet and length without decoding it (`decoded_bits`). No seed, and no part
+of one, is kept, logged or put into a message.
 """
 
 from __future__ import annotations
