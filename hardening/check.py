@@ -19,6 +19,7 @@ as an `error` finding and carries on with the other checks.
 
 from __future__ import annotations
 
+import hashlib
 from abc import ABC, abstractmethod
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -195,6 +196,100 @@ class Check(ABC):
                 None,
                 tuple(a.id for a in members),
             )
+
+    def judged_findings(
+        self, ctx: CheckContext, judged: Iterable[tuple[ResourceRef, Judgement]]
+    ) -> Iterator[Finding]:
+        """Findings for `(resource, judgement)` pairs, where a check judges each distinct
+        combination of facts once and hands the same `Judgement` tuple to every resource that
+        shares it: one finding per resource, in order, except that more than
+        `ctx.group_above` resources with an equal judgement become one group finding (as
+        `hardening.runner.fold_identical` would make, without building a finding per member).
+        """
+        default = self.spec.severity
+        by_id: dict[int, tuple[Judgement, list[tuple[int, ResourceRef]]]] = {}
+        for i, (resource, judgement) in enumerate(judged):
+            entry = by_id.get(id(judgement))
+            if entry is None:
+                by_id[id(judgement)] = (judgement, [(i, resource)])
+            else:
+                entry[1].append((i, resource))
+        by_value: dict[tuple[object, ...], tuple[Judgement, list[tuple[int, ResourceRef]]]] = {}
+        for judgement, members in by_id.values():
+            status, detail, severity, remediation, evidence = judgement
+            key = (status, detail, severity or default, remediation, tuple(evidence.items()))
+            known = by_value.get(key)
+            if known is None:
+                by_value[key] = (judgement, members)
+            else:
+                known[1].extend(members)
+                known[1].sort(key=_first)
+        limit = max(ctx.group_above, 0)
+        singles: list[tuple[int, ResourceRef, Judgement]] = []
+        groups: list[tuple[Judgement, list[tuple[int, ResourceRef]]]] = []
+        for judgement, members in by_value.values():
+            if len(members) > limit:
+                groups.append((judgement, members))
+            else:
+                singles.extend((i, resource, judgement) for i, resource in members)
+        singles.sort(key=_first)
+        for _, resource, (status, detail, severity, remediation, evidence) in singles:
+            yield self.finding(
+                status,
+                resource,
+                detail,
+                severity=severity,
+                remediation=remediation,
+                evidence=evidence,
+            )
+        groups.sort(key=lambda g: (_STATUS_ORDER[g[0][0]], -(g[0][2] or default).rank))
+        for (status, detail, severity, remediation, evidence), members in groups:
+            yield group_finding(
+                self.spec.id,
+                (status, detail, severity or default, remediation, evidence),
+                [resource for _, resource in members],
+            )
+
+
+#: A judgement before it is attached to a resource: status, detail, severity (None: the
+#: check's), remediation and evidence. Share one tuple between the resources it applies to.
+Judgement = tuple[Status, str, Severity | None, str | None, Mapping[str, Scalar]]
+
+
+def group_finding(check_id: str, judgement: Judgement, members: Sequence[ResourceRef]) -> Finding:
+    """One finding standing for `members`, which all received `judgement` from one check.
+
+    Its resource is `<kind>_group:<kind>s-<status>-<severity>-<digest>`, the digest taken over
+    the judgement so that the same verdict keeps its id from run to run; `affected` lists the
+    members' ids in order; the evidence gains `resources`, their number.
+    """
+    status, detail, severity, remediation, evidence = judgement
+    first = members[0]
+    severity = severity or Severity.INFO
+    files = {r.file for r in members}
+    digest = hashlib.blake2b(
+        repr((detail, remediation, tuple(evidence.items()))).encode(), digest_size=4
+    ).hexdigest()
+    where = ResourceRef(
+        f"{first.kind}_group",
+        f"{first.kind}s-{status.value}-{severity.value}-{digest}",
+        files.pop() if len(files) == 1 else None,
+    )
+    return Finding(
+        check_id,
+        status,
+        severity,
+        where,
+        detail,
+        {**evidence, "resources": len(members)},
+        remediation,
+        None,
+        tuple(r.id for r in members),
+    )
+
+
+def _first(item: tuple[int, object] | tuple[int, object, object]) -> int:
+    return item[0]
 
 
 #: A per-account verdict: `(status, severity)`, severity None meaning the check's default.

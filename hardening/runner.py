@@ -6,7 +6,7 @@ crash becomes, and which exit code a finished run earns.
 
 from __future__ import annotations
 
-import hashlib
+import gc
 import logging
 import secrets
 import time
@@ -17,7 +17,7 @@ from datetime import UTC, date, datetime
 from enum import IntEnum
 
 from hardening import __version__
-from hardening.check import Check
+from hardening.check import Check, group_finding
 from hardening.collectors import build_context
 from hardening.context import GROUP_ABOVE, CheckContext
 from hardening.estate import Estate
@@ -99,12 +99,20 @@ def run_checks(
 
     findings: list[Finding] = []
     outcomes: dict[str, CheckOutcome] = {}
-    for done, cid in enumerate(selected, start=1):
-        check_findings, outcome = _run_one(registry.checks[cid](), ctx, debug=options.debug)
-        findings.extend(check_findings)
-        outcomes[cid] = outcome
-        if progress is not None:
-            progress(done, len(selected), cid)
+    # Checks build many small acyclic objects; the cyclic collector's full passes would walk the
+    # whole estate and every finding again and again (most of the check time on 100k stores).
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        for done, cid in enumerate(selected, start=1):
+            check_findings, outcome = _run_one(registry.checks[cid](), ctx, debug=options.debug)
+            findings.extend(check_findings)
+            outcomes[cid] = outcome
+            if progress is not None:
+                progress(done, len(selected), cid)
+    finally:
+        if collecting:
+            gc.enable()
 
     incident = estate.organisation.incident
     return RunResult(
@@ -178,34 +186,54 @@ def fold_identical(findings: list[Finding], limit: int) -> list[Finding]:
     """
     if len(findings) <= max(limit, 0):
         return findings
-    keys: list[_Verdict | None] = []
-    sizes: dict[_Verdict, int] = {}
-    for f in findings:
-        if f.affected or f.waiver is not None:
-            keys.append(None)
-            continue
+    # First by identity: checks share detail strings and evidence mappings between findings
+    # with the same verdict, and ids hash in no time (enum members hash through Python code).
+    by_id: dict[tuple[int, int, str, str, str | None, int, int], list[int]] = {}
+    for i, f in enumerate(findings):
         key = (
-            f.status,
-            f.severity,
+            id(f.status),
+            id(f.severity),
             f.resource.kind,
             f.detail,
             f.remediation,
-            tuple(f.evidence.items()),
+            id(f.evidence),
+            len(f.affected) or (f.waiver is not None),
         )
-        keys.append(key)
-        sizes[key] = sizes.get(key, 0) + 1
-    groups: dict[_Verdict, list[Finding]] = {k: [] for k, n in sizes.items() if n > limit}
+        members = by_id.get(key)
+        if members is None:
+            by_id[key] = [i]
+        else:
+            members.append(i)
+    # Then by value, once per distinct identity: equal evidence in separate mappings merges.
+    by_value: dict[_Verdict, list[int]] = {}
+    for key, members in by_id.items():
+        first = findings[members[0]]
+        if key[6]:
+            continue  # already a group, or waived: never folded
+        verdict = (
+            first.status,
+            first.severity,
+            first.resource.kind,
+            first.detail,
+            first.remediation,
+            tuple(first.evidence.items()),
+        )
+        known = by_value.get(verdict)
+        if known is None:
+            by_value[verdict] = members
+        else:
+            known.extend(members)
+            known.sort()  # rare: keep estate order
+    groups = [(v, m) for v, m in by_value.items() if len(m) > limit]
     if not groups:
         return findings
-    out: list[Finding] = []
-    for f, key in zip(findings, keys, strict=True):
-        members = groups.get(key) if key is not None else None
-        if members is None:
-            out.append(f)
-        else:
-            members.append(f)
-    order = sorted(groups, key=lambda k: (_STATUS_RANK[k[0]], -k[1].rank))
-    out.extend(_group(groups[key]) for key in order)
+    folded = bytearray(len(findings))
+    for _, members in groups:
+        for i in members:
+            folded[i] = 1
+    out = [f for f, gone in zip(findings, folded, strict=True) if not gone]
+    groups.sort(key=lambda g: (_STATUS_RANK[g[0][0]], -g[0][1].rank))
+    out.extend(_group([findings[i] for i in members]) for _, members in groups)
     return out
 
 
@@ -215,27 +243,10 @@ _STATUS_RANK = {Status.FAIL: 0, Status.ERROR: 1, Status.SKIP: 2, Status.PASS: 3}
 
 def _group(members: list[Finding]) -> Finding:
     first = members[0]
-    kind = first.resource.kind
-    files = {f.resource.file for f in members}
-    digest = hashlib.blake2b(
-        repr((first.detail, first.remediation, tuple(first.evidence.items()))).encode(),
-        digest_size=4,
-    ).hexdigest()
-    where = ResourceRef(
-        f"{kind}_group",
-        f"{kind}s-{first.status.value}-{first.severity.value}-{digest}",
-        files.pop() if len(files) == 1 else None,
-    )
-    return Finding(
+    return group_finding(
         first.check_id,
-        first.status,
-        first.severity,
-        where,
-        first.detail,
-        {**first.evidence, "resources": len(members)},
-        first.remediation,
-        None,
-        tuple(f.resource.id for f in members),
+        (first.status, first.detail, first.severity, first.remediation, first.evidence),
+        [f.resource for f in members],
     )
 
 

@@ -11,6 +11,7 @@ from hardening.check import (
     CheckSpec,
     Finding,
     Remediation,
+    ResourceRef,
     Severity,
     Status,
     register,
@@ -115,6 +116,9 @@ class BackupUnencrypted(Check):
     )
 
     def evaluate(self, ctx: CheckContext) -> Iterator[Finding]:
+        return self.judged_findings(ctx, self._judged(ctx))
+
+    def _judged(self, ctx: CheckContext) -> Iterator[tuple[ResourceRef, Verdict]]:
         stores = ctx.datastores
         # Judged once per classification, engine (the fix) and kind and encryption of each copy.
         seen: dict[tuple[object, ...], Verdict] = {}
@@ -131,15 +135,7 @@ class BackupUnencrypted(Check):
             judged = seen.get(key)
             if judged is None:
                 judged = seen[key] = _verdict(store)
-            status, detail, severity, remediation, evidence = judged
-            yield self.finding(
-                status,
-                resource,
-                detail,
-                severity=severity,
-                remediation=remediation,
-                evidence=evidence,
-            )
+            yield resource, judged
 
 
 def _verdict(store: Datastore) -> Verdict:

@@ -11,6 +11,7 @@ from hardening.check import (
     CheckSpec,
     Finding,
     Remediation,
+    ResourceRef,
     Severity,
     Status,
     register,
@@ -135,6 +136,9 @@ class InternetExposed(Check):
     )
 
     def evaluate(self, ctx: CheckContext) -> Iterator[Finding]:
+        return self.judged_findings(ctx, self._judged(ctx))
+
+    def _judged(self, ctx: CheckContext) -> Iterator[tuple[ResourceRef, Verdict]]:
         stores = ctx.datastores
         probes = ctx.probes or {}
         # Without a probe, judged once per combination of the declared facts read; engine,
@@ -156,15 +160,7 @@ class InternetExposed(Check):
                     judged = seen[key] = _verdict(store, None)
             else:
                 judged = _verdict(store, probe)
-            status, detail, severity, remediation, evidence = judged
-            yield self.finding(
-                status,
-                resource,
-                detail,
-                severity=severity,
-                remediation=remediation,
-                evidence=evidence,
-            )
+            yield resource, judged
 
 
 def _verdict(store: Datastore, probe: ProbeResult | None) -> Verdict:

@@ -12,6 +12,7 @@ from hardening.check import (
     CheckSpec,
     Finding,
     Remediation,
+    ResourceRef,
     Severity,
     Status,
     register,
@@ -108,6 +109,9 @@ class NoOfflineBackup(Check):
     )
 
     def evaluate(self, ctx: CheckContext) -> Iterator[Finding]:
+        return self.judged_findings(ctx, self._judged(ctx))
+
+    def _judged(self, ctx: CheckContext) -> Iterator[tuple[ResourceRef, Verdict]]:
         stores = ctx.datastores
         # Judged once per classification, hosting (the fix) and backup kinds.
         seen: dict[tuple[object, ...], Verdict] = {}
@@ -123,15 +127,7 @@ class NoOfflineBackup(Check):
             judged = seen.get(key)
             if judged is None:
                 judged = seen[key] = _verdict(store)
-            status, detail, severity, remediation, evidence = judged
-            yield self.finding(
-                status,
-                resource,
-                detail,
-                severity=severity,
-                remediation=remediation,
-                evidence=evidence,
-            )
+            yield resource, judged
 
 
 def _verdict(store: Datastore) -> Verdict:

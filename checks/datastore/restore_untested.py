@@ -12,6 +12,7 @@ from hardening.check import (
     CheckSpec,
     Finding,
     Remediation,
+    ResourceRef,
     Severity,
     Status,
     register,
@@ -92,6 +93,9 @@ class RestoreUntested(Check):
     )
 
     def evaluate(self, ctx: CheckContext) -> Iterator[Finding]:
+        return self.judged_findings(ctx, self._judged(ctx))
+
+    def _judged(self, ctx: CheckContext) -> Iterator[tuple[ResourceRef, Verdict]]:
         stores = ctx.datastores
         today = ctx.today
         max_age = ctx.policy.restore_test_max_age_days
@@ -109,15 +113,7 @@ class RestoreUntested(Check):
             judged = seen.get(key)
             if judged is None:
                 judged = seen[key] = _verdict(store, today, max_age)
-            status, detail, severity, remediation, evidence = judged
-            yield self.finding(
-                status,
-                resource,
-                detail,
-                severity=severity,
-                remediation=remediation,
-                evidence=evidence,
-            )
+            yield resource, judged
 
 
 def _verdict(store: Datastore, today: date, max_age: int) -> Verdict:

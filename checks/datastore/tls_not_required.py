@@ -11,6 +11,7 @@ from hardening.check import (
     CheckSpec,
     Finding,
     Remediation,
+    ResourceRef,
     Severity,
     Status,
     register,
@@ -146,6 +147,9 @@ class TlsNotRequired(Check):
     )
 
     def evaluate(self, ctx: CheckContext) -> Iterator[Finding]:
+        return self.judged_findings(ctx, self._judged(ctx))
+
+    def _judged(self, ctx: CheckContext) -> Iterator[tuple[ResourceRef, Verdict]]:
         stores = ctx.datastores
         probes = ctx.probes or {}
         # Without a probe, judged once per combination of the declared facts read.
@@ -167,15 +171,7 @@ class TlsNotRequired(Check):
                     judged = seen[key] = _verdict(store, None)
             else:
                 judged = _verdict(store, probe)
-            status, detail, severity, remediation, evidence = judged
-            yield self.finding(
-                status,
-                resource,
-                detail,
-                severity=severity,
-                remediation=remediation,
-                evidence=evidence,
-            )
+            yield resource, judged
 
 
 def _verdict(store: Datastore, probe: ProbeResult | None) -> Verdict:

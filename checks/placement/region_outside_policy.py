@@ -11,6 +11,7 @@ from hardening.check import (
     CheckSpec,
     Finding,
     Remediation,
+    ResourceRef,
     Severity,
     Status,
     register,
@@ -86,6 +87,9 @@ class RegionOutsidePolicy(Check):
     )
 
     def evaluate(self, ctx: CheckContext) -> Iterator[Finding]:
+        return self.judged_findings(ctx, self._judged(ctx))
+
+    def _judged(self, ctx: CheckContext) -> Iterator[tuple[ResourceRef, Verdict]]:
         stores = ctx.datastores
         allowed = ctx.policy.allowed_regions
         normalised = frozenset(r.strip().lower() for r in allowed or ())
@@ -98,15 +102,7 @@ class RegionOutsidePolicy(Check):
             judged = seen.get(key)
             if judged is None:
                 judged = seen[key] = _verdict(store, allowed, normalised)
-            status, detail, severity, remediation, evidence = judged
-            yield self.finding(
-                status,
-                resource,
-                detail,
-                severity=severity,
-                remediation=remediation,
-                evidence=evidence,
-            )
+            yield resource, judged
 
 
 def _verdict(

@@ -11,6 +11,7 @@ from hardening.check import (
     CheckSpec,
     Finding,
     Remediation,
+    ResourceRef,
     Severity,
     Status,
     register,
@@ -111,6 +112,9 @@ class RestrictedStoreOnline(Check):
     )
 
     def evaluate(self, ctx: CheckContext) -> Iterator[Finding]:
+        return self.judged_findings(ctx, self._judged(ctx))
+
+    def _judged(self, ctx: CheckContext) -> Iterator[tuple[ResourceRef, Verdict]]:
         stores = ctx.datastores
         probes = ctx.probes or {}
         # Without a probe, judged once per combination of the three facts read.
@@ -126,15 +130,7 @@ class RestrictedStoreOnline(Check):
                     judged = seen[key] = _verdict(store, None)
             else:
                 judged = _verdict(store, probe)
-            status, detail, severity, remediation, evidence = judged
-            yield self.finding(
-                status,
-                resource,
-                detail,
-                severity=severity,
-                remediation=remediation,
-                evidence=evidence,
-            )
+            yield resource, judged
 
 
 def _verdict(store: Datastore, probe: ProbeResult | None) -> Verdict:

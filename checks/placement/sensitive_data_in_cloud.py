@@ -11,6 +11,7 @@ from hardening.check import (
     CheckSpec,
     Finding,
     Remediation,
+    ResourceRef,
     Severity,
     Status,
     register,
@@ -100,6 +101,9 @@ class SensitiveDataInCloud(Check):
     )
 
     def evaluate(self, ctx: CheckContext) -> Iterator[Finding]:
+        return self.judged_findings(ctx, self._judged(ctx))
+
+    def _judged(self, ctx: CheckContext) -> Iterator[tuple[ResourceRef, Verdict]]:
         stores = ctx.datastores
         policy = ctx.policy
         # Judged once per combination of the three facts read.
@@ -109,15 +113,7 @@ class SensitiveDataInCloud(Check):
             judged = seen.get(key)
             if judged is None:
                 judged = seen[key] = _verdict(store, policy)
-            status, detail, severity, remediation, evidence = judged
-            yield self.finding(
-                status,
-                resource,
-                detail,
-                severity=severity,
-                remediation=remediation,
-                evidence=evidence,
-            )
+            yield resource, judged
 
 
 def _verdict(store: Datastore, policy: Policy) -> Verdict:
