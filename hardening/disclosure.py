@@ -223,6 +223,16 @@ _EXPOSURE_SPAN = re.compile(
     r"|visible|available|accessible|accessed|downloaded)\b)",
     _I,
 )
+# Deadlines and opening hours: a time in these is not the time of the incident.
+_FUTURE_OR_HOURS = re.compile(
+    r"\b(?:will|until|by|open|opening|hours|lines|weekdays?|weekends?|daily|call\s+us|opens"
+    r"|available|expires?|closes|closing|ends|valid|deadline|before|each|every|reached|staffed"
+    rf"|between\s+\d{{1,2}}\s?[ap]m|(?:{_WEEKDAYS})\s+(?:to|through|thru|until|and|-)|mon\s*-"
+    r"|days\s+a\s+week|a\s+day|7\s+days|seven\s+days|bank\s+holidays|local\s+time"
+    r"|(?:eastern|central|pacific|mountain|uk)\s+time)\b"
+    r"|\d\s?(?:[ap]\.?m\.?|:\d\d)\s*(?:to|until|till|through|-|\u2013|and)\s*\d",
+    _I,
+)
 _PAST = re.compile(
     r"\b(?:was|were|had|has been|have been|occurred|happened|took place|discovered|detected|"
     r"noticed|identified|accessed|began|started|ended|stopped|gained|broke|stole|stolen|copied|"
@@ -253,8 +263,11 @@ _RESIDUAL_PHRASES = (
     r"|use|rel(?:y|ies)\s+on|relying|has|have|stor\w+|runs?|running|need\w*|requires?)",
     r"not\s+yet",
     r"yet\s+to",
-    r"remain(?:ing|s)?(?!\s+(?:safe|secure|protected|open|available|committed|vigilant|alert"
-    r"|in\s+place|in\s+force|valid|unchanged|unaffected))",
+    r"remaining|remain(?:s|ed)?(?!\s+(?:fully\s+|completely\s+|entirely\s+|still\s+|as\s+)?"
+    r"(?:safe|secure|protected|open|available|committed|vigilant|alert|in\s+place|in\s+force"
+    r"|valid|unchanged|unaffected|active|scheduled|booked|the\s+same|yours|normal|usual|intact"
+    r"|accurate|confidential|private|in\s+(?:your|our)\s+control|responsible|focused|dedicated"
+    r"|here|with\s+you|on\s+hand)\b)",
     r"(?:are|is|were|was|am|be)\s+(?:currently\s+)?(?:unable|not\s+able)\s+to",
     r"(?:cannot|can't|can\s+not)\s+yet",
     r"vulnerab(?:le|ility|ilities)(?!\s+(?:customers?|people|adults?|persons?|groups?|circumstances|situations?|members?))",
@@ -267,6 +280,8 @@ _RESIDUAL_PHRASES = (
     r"work\s+in\s+progress|legacy\s+systems|some\s+(?:of\s+our\s+)?(?:older|legacy)\s+systems",
     r"(?:has|have)\s+not\s+(?:yet\s+)?been\s+(?:fixed|addressed|resolved|enabled|enforced"
     r"|patched|rolled\s+out|completed|replaced)",
+    r"not\s+been\s+(?:changed|updated|reset|rotated|patched|reviewed|tested|checked|used"
+    r"|replaced)\s+(?:since|for|in)",
     r"do(?:es)?\s+not\s+(?:yet\s+)?(?:enforce|require|encrypt|support)",
     r"not\s+(?:every|all)\s+(?:of\s+)?(?:our\s+)?(?:backups?|systems?|servers?|accounts?"
     r"|databases?|stores?|devices?|laptops?|staff)",
@@ -280,7 +295,9 @@ _RESIDUAL_PHRASES = (
     r"in\s+the\s+process\s+of",
     r"(?:has|have|had)\s+not\s+(?:yet\s+)?been\s+(?!(?:affected|involved|changed|impacted|accessed"
     r"|taken|used|compromised|touched|included|shared|viewed|seen|interrupted|disrupted|breached"
-    r"|lost|misused|copied|stolen|published)\b)\w+ed",
+    r"|lost|misused|copied|stolen|published|altered|modified|edited|amended|tampered|corrupted"
+    r"|damaged|deleted|charged|billed|debited|cancell?ed|moved|transferred|sold|leaked"
+    r"|downloaded|released|disclosed|passed|received|exposed)\b)\w+ed",
     r"(?:protected|secured)\s+only\s+by|only\s+(?:by|with)\s+(?:a\s+)?(?:single\s+)?passwords?",
     r"legacy\s+\w+|weak\s+(?:passwords?|encryption|hashing|configuration|credentials?|settings?)",
     r"(?:are|is|was|were|be)\s+(?:still\s+)?at\s+risk",
@@ -396,8 +413,22 @@ _RESIDUAL_PHRASES = (
 _RESIDUAL = re.compile(r"\b(?:" + "|".join(_RESIDUAL_PHRASES) + r")\b", _I)
 # "We have replaced (all) our older ..." reports finished work; "some", "most" ... do not.
 _DONE_WITH_OLD = re.compile(
-    r"\b(?:have|has|had)\s+(?:now\s+)?(?:replaced|retired|upgraded|removed|decommissioned"
+    r"(?:\b(?:have|has|had)|'ve|\u2019ve)\s+(?:now\s+)?(?:replaced|retired|upgraded|removed|decommissioned"
     r"|switched\s+off|turned\s+off|closed)\s+(?:all\s+(?:of\s+)?)?(?:our|the|its|their)?\s*$",
+    _I,
+)
+_OLD_WORD = re.compile(r"(?:older|old|ageing|aging|outdated|obsolete)\b", _I)
+_STILL_WORD = re.compile(r"still\b", _I)
+# The reader as the subject of "still": what customers can still do is not a weakness.
+_READER_SUBJECT = re.compile(
+    r"\b(?:you|your\s+[\w-]+(?:\s+[\w-]+)?|you\s+(?:can|may|will|could|should|are|do))\s+$"
+    r"|\b(?:you|we)\s+(?:can|may|will|could)\s+$",
+    _I,
+)
+_READER_STILL = re.compile(
+    r"still\s+(?:have|got|need|want|unsure|not\s+sure|worried|concerned|can't|cannot)\b"
+    r"[^.?!\n]{0,40}\?|still\s+(?:have|got)\s+(?:a\s+|any\s+)?(?:questions?|queries|concerns?)"
+    r"|still\s+need\s+(?:help|support|advice)",
     _I,
 )
 # Which internal system was breached or is weak, named by its role (the payroll system, the
@@ -426,14 +457,14 @@ _GENERIC_MODIFIERS = (
     r"|complaints?|feedback|appointments?"
 )
 _INTERNAL_SYSTEM = re.compile(
-    r"\b(?:our|the|their|a|an|its)\s+(?:(?:old|older|legacy|main|central|internal|online|cloud"
+    r"(?:\b(?:our|the|their|a|an|its)\s+|^|(?<=[\n:]\s)|(?<=[\n:]))(?:(?:old|older|legacy|main|central|internal|online|cloud"
     rf"|third-party|outsourced)\s+)?(?:(?:{_BACK_OFFICE_ROLES})\s+(?:{_SYSTEM_NOUNS}|services?"
     rf"|applications?|apps?|networks?|providers?|suppliers?|sites?|websites?)"
     rf"|(?:{_CUSTOMER_ROLES})\s+(?:{_SYSTEM_NOUNS}))\b"
     r"|\bthe\s+(?:system|platform|tool|software|service|application|app|provider|supplier)"
     r"\s+(?:we|that\s+we|our\s+\w+|the\s+\w+)\s+uses?\s+(?:to|for)\b"
     # Any other "our <role> system/platform": one to three role words before the noun.
-    r"|\b(?:our|the|their)\s+(?!(?:" + _GENERIC_MODIFIERS + r")\b)(?:[a-z][\w-]*\s+){1,3}?"
+    r"|\b(?:our|the|their)\s+(?!(?:" + _GENERIC_MODIFIERS + r")\b(?!-))(?:[a-z][\w-]*\s+){1,3}?"
     r"(?:system|platform|database|console|portal|back\s+office)s?\b",
     _I,
 )
@@ -512,6 +543,10 @@ _TECHNICAL = re.compile(
     r"|ransom(?:ware)?|malware\s+(?:was\s+|is\s+)?(?:named|called|known)|(?:strain|variant)\s+of)\b",
     _I,
 )
+_READER_ADMIN = re.compile(r"admins?\b", _I)
+_READER_ADMIN_AFTER = re.compile(
+    r"\s+(?:can|may|should|will\s+be\s+able\s+to|need\s+to|must)\s+(?!still\b)", _I
+)
 _SNAKE = re.compile(r"\b[A-Za-z][A-Za-z0-9]*_[A-Za-z0-9_]+\b")
 _SENTENCE = re.compile(r"(?:[^.!?\n]|[.!?](?=[^\s.!?]))+(?:[.!?]+|$)|\n")
 
@@ -546,17 +581,19 @@ _IMPERATIVE = (
 # customers can do. Soft cues (durations, deadlines, "until", "only") are allowed in these.
 _CUSTOMER_DIRECTED = re.compile(
     rf"^(?:(?:please|just|also|always|simply|so|and|then|or|now|remember|q|a)[:,]?\s+)*"
-    rf"(?:(?:{_IMPERATIVE})\b"
+    rf"(?:(?:{_IMPERATIVE})\b(?!-)"
     r"|if\b|unless\b|when\s+you\b|whenever\b|before\s+you\b|once\s+you\b|to\s+\w+\s*\w*,"
     r"|you\b|your\b|yours\b|dear\b|thank"
     rf"|(?:[\w'-]+\s+){{0,2}}?(?:{_CUSTOMERS})\b"
     r"(?:\s+(?:who|aged|over|under|with|in|whose|that)\b[^,]*?)?\s+(?:can|may|should|will"
     r"|do\s+not|don't|need|needn't|are\s+(?:able"
     r"|welcome|eligible|entitled))\b"
+    r"|(?:account\s+|workspace\s+|team\s+)?(?:admins?|administrators?|owners?)\s+(?:can|may"
+    r"|should|need\s+to)\b"
     r"|(?:criminals|fraudsters|scammers|people)\s+(?:may|might|can|could|sometimes|often|will"
     r"|often|already)\b"
-    r"|we\s+(?:will|would)\s+never\b|we\s+(?:still\s+)?(?:recommend|suggest"
-    r"|advise|encourage|urge|ask)\b|signs?\b|it\s+is\s+(?:important|a\s+good\s+idea|worth))",
+    r"|we\s+(?:will|would)\s+never\b|we\s+(?:(?:still|also|strongly|would|now|again|really|always|therefore|further)\s+)?(?:recommend|suggest"
+    r"|advise|encourage|urge|ask)\b|signs?\b(?!-)|it\s+is\s+(?:important|a\s+good\s+idea|worth))",
     _LC,
 )
 _GENERIC_AGENT = (
@@ -579,7 +616,10 @@ _SAFE_SHAPES: tuple[tuple[str, re.Pattern[str]], ...] = (
         "apology",
         re.compile(
             r"\b(?:sorry|apolog\w*|regret|thank(?:s|\s+you)?|grateful|appreciate"
-            r"|trust(?:ed)?|let\s+you\s+down|take\s+[^.]{0,60}\bseriously|(?:top\s+)?priority"
+            r"|trust(?:ed)?|let\s+you\s+down|takes?\s+[^.]{0,60}\bseriously|(?:top\s+)?priority"
+            r"|central\s+to|everything\s+we\s+do|(?:protecting|protection\s+of|security\s+of"
+            r"|privacy\s+of|safety\s+of)\s+(?:the\s+)?(?:our\s+)?(?:customers|members|patients"
+            r"|clients|students|supporters|residents|people|personal|information|data)"
             r"|committed\s+to|determined\s+to|put\s+(?:it|things)\s+right|understand"
             r"|unsettling|upsetting|worrying|distress|inconvenience|concern\w*|recogni[sz]e"
             r"|heart\s+of|(?:highest|first)\s+priority|matters?\s+(?:to\s+us|greatly)"
@@ -605,7 +645,12 @@ _SAFE_SHAPES: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"|disrupted|interrupted|limited\s+to)"
             r"|\b(?:as\s+usual|the\s+usual|as\s+normal|as\s+planned|on\s+time|as\s+expected)\b"
             r"|\bnothing\s+(?:suggests|indicates|shows)\b"
-            r"|\b(?:involved|affected)\s+(?:was|were|included|are|is|did)\b|\bincluded\s+your\b"
+            r"|\b(?:involved|affected)\s+(?:was|were|included|includes?|including|are|is|did)\b"
+            r"|\bincluded\s+your\b|\b(?:information|data|details)\s+(?:[\w-]+\s+){0,2}(?:includes?"
+            r"|included|including|comprised|consisted)\b"
+            r"|\b(?:may|might|could)\s+(?:have\s+)?(?:been\s+)?(?:visible|viewable|readable|seen)\b"
+            r"|\b(?:has|have|was|were)\s+not\s+(?:been\s+)?(?:altered|modified|edited|tampered"
+            r"|deleted|lost|damaged)\b"
             r"|\b(?:did|does|do)\s+not\s+(?:include|involve|affect)\b|\bnot\s+affected\b"
             r"|\bno\s+(?:evidence|sign|indication|suggestion|reason\s+to\s+(?:believe|think))\b"
             r"|\bnot\s+found\s+any\s+evidence\b|\bas\s+(?:normal|usual)\b"
@@ -618,7 +663,9 @@ _SAFE_SHAPES: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "advice",
         re.compile(
-            _CUSTOMER_DIRECTED.pattern + r"|\bwe\s+(?:still\s+)?(?:recommend|suggest|advise"
+            _CUSTOMER_DIRECTED.pattern
+            + r"|\bwe\s+(?:(?:still|also|strongly|would|now|again|really|always|therefore"
+            r"|further)\s+)?(?:recommend|suggest|advise"
             r"|encourage|urge)\b|\bas\s+a\s+precaution\b|\bplease\b|\bgenuine\b|\bfrom\s+us\b"
             r"|\b(?:claim\w*|pretend\w*)\s+to\s+be\s+(?:from\s+)?us\b"
             r"|\byou\s+(?:did|do|were|are)\s+not\s+(?:apply|make|recogni[sz]e|expect|ask|request"
@@ -662,6 +709,12 @@ _SAFE_SHAPES: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"|\b(?:notified|informed|contacted|written\s+to|in\s+contact\s+with|being\s+sent\s+to)\b"
             r"|\b(?:answer|help\s+with)\s+(?:any\s+|all\s+)?(?:of\s+)?(?:your\s+)?questions\b"
             r"|\bhappy\s+to\s+(?:help|answer|talk|discuss)\b"
+            r"|\b(?:been|being|be|were|was)\s+briefed\b|\breceive\s+(?:regular\s+)?updates\b"
+            r"|\b(?:will|would|shall)\s+be\s+in\s+touch\b"
+            r"|\bupdates?\s+(?:will\s+be|are|is)\s+(?:posted|published|shared|available|sent)\b"
+            r"|\bcan\s+be\s+(?:reached|contacted)\b|\bcall\s+cent(?:re|er)\b"
+            r"|\b(?:sharing|publishing|posting|giving|providing)\s+(?:an?\s+)?(?:update|information"
+            r"|details)\b|(?<!\d)(?:1-)?\(?\d{3}\)?[\s.-]\d{3}[\s.-]\d{4}\b"
             r"|\breceived\s+(?:an?\s+|our\s+)?(?:email|letter|message|call|text|update)s?\b",
             _LC,
         ),
@@ -678,7 +731,10 @@ _SAFE_SHAPES: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"|support\s+(?:you|is\s+available)|help\s+(?:you|customers|members|anyone)"
             r"|(?:held|hold\s+you)\s+responsible|activation\s+code|the\s+code|sign(?:ing)?\s+up"
             r"|enrol\w*|enroll\w*|registration|treat\s+you\s+fairly|case\s+by\s+case|support"
-            r"|goodwill|gesture|discount|voucher"
+            r"|goodwill|gesture|discount|voucher|on\s+(?:its|their|the)\s+way"
+            r"|not\s+(?:be\s+)?(?:liable|responsible|charged|out\s+of\s+pocket|penali[sz]ed)"
+            r"|(?:served|serving|proud\s+to\s+serve)\s+(?:our|the)\s+(?:local\s+)?(?:community"
+            r"|communities|members|customers|clients|patients)"
             r"|at\s+no\s+cost|pay\s+for\s+any|extra\s+(?:help|support)|victim\s+support"
             r"|support\s+line|dedicated\s+(?:team|helpline|page)|support\s+team|(?:fraud|support)"
             r"\s+team|losses|money\s+(?:lost|taken))\b",
@@ -711,7 +767,8 @@ _SAFE_SHAPES: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"|refreshed|checked|audited|reduced|limited|restricted|removed|retired|engaged|acted"
             r"|stopped|contained|worked|enabled|switched\s+on|turned\s+on|deployed|launched"
             r"|created|hired|recruited|overhauled|redesigned|raised|built|fixed|patched|hardened"
-            r"|begun|started\s+using|dealt)\b"
+            r"|begun|started\s+using|dealt|blocked|cancell?ed|suspended|frozen|froze|reissued"
+            r"|issued|locked|disabled|revoked|signed\s+out|logged\s+out)\b"
             r"|\bwe\s+(?:now\s+|also\s+|regularly\s+|continue\s+to\s+|will\s+continue\s+to\s+"
             r"|always\s+|constantly\s+)*(?:check|test|review|monitor|keep|store|encrypt|protect"
             r"|require|train|watch|look\s+after|improve|strengthen|invest|back\s+up|scan|audit"
@@ -729,6 +786,8 @@ _SAFE_SHAPES: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"|checked|reviewed|tested|added|introduced|contained|had|completed)\b"
             r"|\bnow\s+(?:use|uses|need|needs|sign|signs|has|have|require|requires|check|checks"
             r"|keep|keeps|protect|protects|encrypt|encrypts|get|gets|help|helps)\b"
+            r"|\bnow\b[^.;]{0,40}\b(?:for|across|on|to)\s+(?:all|every|each|everyone|everybody)\b"
+            r"|\b(?:all|every|each)\s+(?:[\w-]+\s+){0,3}(?:now|must\s+now)\b"
             r"|\b(?:new|stronger|extra|additional|better)\s+(?:[\w-]+\s+)?(?:checks|protections?"
             r"|safeguards|security|controls)\s+(?:help|protect|stop|make|are|is)\b",
             _LC,
@@ -759,9 +818,12 @@ _SAFE_SHAPES: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"|\bback\s+to\s+normal\b|\b(?:running|working|operating)\s+(?:as\s+)?normal(?:ly)?\b"
             r"|\bfully\s+(?:restored|operational)\b"
             r"|\b(?:incident|breach|attack)\s+(?:took\s+place|happened|occurred)\s+in\b"
-            r"|\b(?:there\s+(?:has\s+been|was)|about|of|to|explain|is)\s+(?:an?|the|this)\s+"
-            r"(?:recent\s+)?(?:[\w-]+\s+)?(?:incident|breach)\b"
-            r"|\b(?:incident|breach)\b[^.]{0,60}\b(?:affected|involved)\b"
+            r"|\b(?:there\s+(?:has\s+been|was)|about|of|to|explain|is|on|regarding|concerning"
+            r"|following|after)\s+(?:an?|the|this|our)\s+(?:recent\s+)?(?:[\w-]+\s+)?(?:incident"
+            r"|breach)\b"
+            r"|\b(?:incident|breach)\b[^.]{0,60}\b(?:affected|involved|affecting|involving)\b"
+            r"|\b(?:it|this|the\s+(?:incident|breach|attack))\s+(?:happened|took\s+place|occurred)"
+            r"\s+(?:earlier|late|last|this|recently|in\s+the)\b"
             r"|\bwhat\s+(?:has\s+)?happened\b"
             r"|\b(?:happened|took\s+place|occurred)\s+(?:in|during|over)\s+(?:early\s+|mid-?|late\s+)?"
             rf"(?:{_MONTHS}|spring|summer|autumn|winter|the\s+\w+\s+of|(?:19|20)\d\d)\b|"
@@ -810,6 +872,19 @@ _CONSUMED = re.compile(
     r"|continuing|in\s+progress)\b"
     r"|\b(?:was|were|is|are)\s+(?:stored|kept|held)\s+(?:securely|safely|encrypted|in\s+encrypted)\b"
     r"|\blet\s+(?:us|you|me)\s+(?:know|down)\b|\bget\s+in\s+touch\b"
+    r"|\blet\s+(?:\w+\s+){1,2}know\b"
+    r"|\b(?:genuine|official|real)\s+(?:[\w-]+\s+){0,3}(?:from\s+us\s+)?(?:will\s+)?only\b"
+    r"|\bonly\s+(?:ever\s+)?(?:come|comes|be\s+sent|send|contact|call|email|text)\s+(?:from|you)\b"
+    r"|\b(?:of|about|with|resolved|fixed|contained|addressed)\s+(?:the|this)\s+(?:issue|problem)"
+    r"\b(?!\s+(?:with|on|affecting|that|which|in\s+(?:our|an?|the\s+(?!(?:spring|summer|autumn"
+    r"|fall|winter|week|month|year|morning|evening|days?|weeks?)\b))))"
+    r"|\bbut\s+never\s+(?:the|your)\b"
+    r"|\bstill\s+(?:valid|available|accepted|usable|good|active|working|open\s+(?:as\s+usual|for))\b"
+    r"|\bfor\s+(?:over\s+|more\s+than\s+|nearly\s+)?\S+\s+years\s*,?\s+(?:we|our\s+[\w-]+|the\s+"
+    r"[\w-]+)\s+(?:have|has)\s+(?:proudly\s+)?(?:served|helped|supported|worked\s+with|been"
+    r"\s+(?:proud|serving|helping|part))\b"
+    r"|\b(?:served|helped|supported|been\s+part\s+of)\s+[^.;]{0,40}\bfor\s+(?:over\s+|more"
+    r"\s+than\s+|nearly\s+)?\S+\s+years\b"
     r"|\bsomeone\s+(?:has\s+|had\s+)?(?:used|uses|applied|applies|taken|took)\s+(?:out\s+)?(?:your"
     r"|credit|a\s+loan)\b|\b(?:did|does|do)\s+not\s+(?:include|involve|affect)\b"
     r"|\bless\s+likely\b"
@@ -824,7 +899,7 @@ _CONSUMED = re.compile(
     r"|\b(?:your|the)\s+(?:old|existing|current)\s+cards?\s+will\s+(?:keep|continue)\s+\w+"
     r"(?:\s+until\s+\w+)?"
     r"|\b(?:replaced|retired|removed|upgraded|switched\s+off|decommissioned)\s+(?:all\s+)?"
-    r"(?:of\s+)?(?:our|the)\s+(?:old|older|legacy|outdated)\b"
+    r"(?:of\s+)?(?:our\s+|the\s+|its\s+|their\s+)?(?:old|older|legacy|outdated)\b"
     rf"|\b(?:more\s+than\s+|over\s+|about\s+|nearly\s+)?(?:half|most|many|some|a\s+few|the"
     rf"\s+majority|a\s+minority|not\s+all|a\s+small\s+number|a\s+limited\s+number)\s+(?:of\s+"
     rf"(?:(?:our|the|your)\s+)?)?(?:{_CUSTOMERS}|affected\s+\w+)\b"
@@ -899,6 +974,23 @@ _STRONG_VETOES: tuple[tuple[str, re.Pattern[str]], ...] = (
         ),
     ),
     (
+        "says how it was found out",
+        re.compile(
+            r"\b(?:learned|learnt|found\s+out|heard|became\s+aware|were\s+(?:told|alerted|warned"
+            r"|informed|made\s+aware|contacted))\s+(?:of\s+|about\s+)?(?:it\s+|this\s+|the\s+\w+\s+)?"
+            r"(?:from|by|when|after|because|through|via)\s+(?!(?:our\s+own|our\s+(?:regular|routine"
+            r"|security|monitoring)|the\s+(?:police|regulator)|us\b)|(?:early|late|mid)\b|(?:"
+            + _MONTHS
+            + r")\b|\d)"
+            r"|\b(?:a|an|one|another|the|some)\s+(?:of\s+our\s+)?(?:[\w-]+\s+)?(?:member|customer"
+            r"|client|patient|journalist|researcher|reporter|bank|partner|third\s+party|supplier|user"
+            r"|tenant|student|supporter|resident|parent|guest|donor|reader|vendor|provider)s?"
+            r"\s+(?:\w+\s+)?(?:told|alerted|warned|reported|noticed|spotted|contacted|emailed|called"
+            r"|flagged|tipped)\b",
+            _LC,
+        ),
+    ),
+    (
         "describes a weakness",
         re.compile(
             r"\b(?:did\s+not|didn't|had\s+not|hadn't|had\s+no|was\s+not|wasn't|were\s+not|weren't"
@@ -939,6 +1031,45 @@ _STRONG_VETOES: tuple[tuple[str, re.Pattern[str]], ...] = (
         ),
     ),
     (
+        "counts incidents or occasions",
+        re.compile(
+            r"\b(?:second|third|fourth|fifth|another|repeat(?:ed)?|previous|earlier|latest|new)"
+            r"\s+(?:time|incident|occasion|attack|breach|intrusion|attempt)s?\b(?!\s+(?:of|to)\s+(?:\w+"
+            r"\s+)?(?:contact|call|sign|log))"
+            r"|\b(?:on|over|across)\s+(?:\w+\s+){0,2}(?:separate|different|several|multiple|two"
+            r"|three|four|five|\d+)\s+(?:separate\s+|different\s+)?(?:occasions|days|nights|dates)\b"
+            r"|\b(?:twice|(?:two|three|four|five|six|several|many|multiple|\d+)\s+(?:separate\s+)?times)"
+            r"\b|\b(?:again|once\s+more)\b(?=[^.]*\b(?:accessed|attacked|breached|targeted|hacked"
+            r"|got\s+in|broke\s+in))|\bfirst\s+(?:time|attempt)\b(?=[^.]*\b(?:after|failed|blocked))",
+            _LC,
+        ),
+    ),
+    (
+        "names where the data came from or who can reach it",
+        re.compile(
+            r"\b(?:taken|copied|downloaded|stolen|removed|exported|obtained|extracted)\s+(?:from|out"
+            r"\s+of|via|through|using)\s+(?:a|an|the|our|one|their|its)\s+(?!(?:computer\s+|it\s+"
+            r"|internal\s+)?(?:systems?|network|organi[sz]ation|business|company|records)\b)[\w-]+"
+            r"|\b(?:can|could|were\s+able\s+to|was\s+able\s+to)\s+(?:\w+\s+){0,2}(?:any|every|all"
+            r"|full|other)\s+(?:[\w-]+\s+)?(?:customer|member|client|patient|user|account|record|file"
+            r"|details|matter|data|information|documents?)"
+            r"|\bwithout\s+(?:any\s+|extra\s+|further\s+|a\s+)?(?:approval|authori[sz]ation"
+            r"|oversight|sign-off|checks?|review|supervision|second\s+\w+)\b"
+            r"|\b(?:their|its)\s+own\s+(?:it|systems?|servers?|email|networks?|arrangements|computers?"
+            r"|devices?|phones?|laptops?|software|security)\b"
+            r"|\b(?:single|one)\s+(?:external\s+|outside\s+)?(?:company|supplier|provider|person"
+            r"|member\s+of\s+staff|server|copy|password|contractor|firm)\b"
+            r"|\blimited\s+(?:[\w-]+\s+)?(?:cover|staff|staffing|resources|monitoring|budget|capacity"
+            r"|support|team)\b|\bout[-\s]of[-\s]hours\b|\bpart[-\s]time\b"
+            r"|\bnot\s+(?:\w+\s+)?(?:included|covered|part)\s+(?:in|of|by)\s+(?:the|our|this)\s+"
+            r"(?:[\w-]+\s+)?(?:review|audit|checks?|upgrade|rollout|roll-out|testing|work|fix|changes"
+            r"|programme|program|project|scan|assessment)\b"
+            r"|\bvisible\s+to\s+(?:anyone|everyone|the\s+public|all|other)\b"
+            r"|\bfor\s+(?:most|some|many|half)\s+(?!of\s+(?:you|your)\b)",
+            _LC,
+        ),
+    ),
+    (
         "gives a duration or delay",
         re.compile(
             r"\b(?:days|weeks|months|years|hours)\s+(?:after|before|later|earlier|behind)"
@@ -960,7 +1091,9 @@ _SOFT_VETOES: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "says work is unfinished",
         re.compile(
-            rf"\b(?:still|yet|until|till|next\s+(?:year|month|week|spring|summer|autumn|winter"
+            rf"\b(?:(?:over|in|during)\s+the\s+(?:coming|next|following)\s+(?:days|weeks|months"
+            rf"|year|quarter)|will\s+be\s+(?:added|included|covered|brought|enrolled|onboarded"
+            rf"|migrated|protected|done)|to\s+follow|still|yet|until|till|next\s+(?:year|month|week|spring|summer|autumn|winter"
             rf"|quarter)|later\s+this\s+(?:year|month)|by\s+(?:the\s+)?(?:end\s+of\s+(?:the\s+)?"
             rf"(?:year|month|quarter|summer|spring)|next|spring|summer|autumn|winter|{_MONTHS})"
             r"|will\s+(?:follow|be\s+(?:finished|completed|done|rolled|extended|replaced|fixed"
@@ -1000,9 +1133,10 @@ _SOFT_VETOES: tuple[tuple[str, re.Pattern[str]], ...] = (
 _QUOTES = "\"'\u201c\u201d\u2018\u2019\u00ab\u00bb"
 _LEAD = re.compile("^(?:[\\s*_#>|\u2022\u00b7\u2013\u2014-]+|"
                    r"\d{1,2}[.)]\s+|[qa]:\s*)+", _I)  # fmt: skip
-_ABBREV = re.compile(r"(?:\b(?:e\.g|i\.e|etc|mr|mrs|ms|dr|no|st|vs)\.)$", _I)
+_ABBREV = re.compile(r"(?:\b(?:e\.g|i\.e|etc|mr|mrs|ms|dr|no|st|vs)\.|\b(?:[a-z]\.){2,})$", _I)
 
 
+_ANSWER = re.compile(r"(?:a|answer)\s*:\s", _I)
 _END = re.compile("[.!?]+[\"'\u201d\u2019)\\]*_]*(?=\\s|$)")
 
 
@@ -1020,10 +1154,21 @@ def _sentence_spans(text: str) -> Iterator[tuple[int, int]]:
             yield start, line.end()
 
 
-def _clauses(sentence: str) -> list[str]:
-    """The clauses of a sentence to judge one by one: split at ';' and at ': '."""
-    parts = re.split("[;]\\s*|:\\s+|\\s+[\u2013\u2014-]\\s+", sentence)
-    return [p for p in (_normalise(p) for p in parts) if p]
+def _clauses(sentence: str) -> list[tuple[str, bool]]:
+    """The clauses of a sentence to judge one by one, split at ';', dashes and ': ', each with
+    whether it is a label (the part before a colon: "Important:", "Example Credit Union:")."""
+    out: list[tuple[str, bool]] = []
+    segments = _COLON.split(sentence)
+    for i, segment in enumerate(segments):
+        for part in _CLAUSE_BREAK.split(segment):
+            clause = _normalise(part)
+            if clause:
+                out.append((clause, i < len(segments) - 1))
+    return out
+
+
+_COLON = re.compile(r":\s+")
+_CLAUSE_BREAK = re.compile("[;]\\s*|\\s+[\u2013\u2014-]\\s+")
 
 
 _CONTRACTIONS = {
@@ -1046,6 +1191,12 @@ def _normalise(clause: str) -> str:
     return " ".join(clause.split())
 
 
+# A short answer that still gives away partial or unfinished work ("For most staff").
+_ANSWER_CUE = re.compile(
+    r"\b(?:most|some|half|the\s+rest|remaining|not\s+(?:all|yet|every|fully)|only|mostly|partly"
+    r"|partially|almost|nearly)\b",
+    _LC,
+)
 _VERB_CUE = re.compile(
     r"\b(?:is|are|was|were|be|been|being|am|has|have|had|do|does|did|will|would|can|could|may"
     r"|might|must|shall|should|got|took|sat|stole|ran|found|left|came|went|made|kept|knew|sent"
@@ -1055,18 +1206,23 @@ _VERB_CUE = re.compile(
 )
 
 
-def _judge(clause: str) -> str | None:
-    """Why the clause is not a known-safe shape, or None when it is (or is no sentence)."""
+def _judge(clause: str, fragment: bool | None = None, answer: bool = False) -> str | None:
+    """Why the clause is not a known-safe shape, or None when it is (or is no sentence).
+
+    `fragment` says whether the clause's sentence is a fragment (None: judge the clause
+    alone); an `answer` (after "A:") is read for every veto even when it is a fragment."""
     text = clause.lower()
     tail = text.rstrip(_QUOTES + ")] ")
     if tail.endswith("?"):
         return None  # a question: FAQ entries, "Was my card affected?"
     # Headings, list items, table cells, names and sign-offs: only narration is flagged.
-    fragment = len(text.split()) < 5 or not tail.endswith((".", "!"))
-    if fragment and not _VERB_CUE.search(text):
+    if fragment is None:
+        fragment = len(text.split()) < 5 or not tail.endswith((".", "!"))
+    fragment = fragment or len(text.split()) < 3
+    if fragment and not _VERB_CUE.search(text) and not (answer and _ANSWER_CUE.search(text)):
         return None
     rest: str | None = None  # the clause with its safe phrases blanked, made when needed
-    for kind, pattern in _STRONG_VETOES[:1] if fragment else _STRONG_VETOES:
+    for kind, pattern in _STRONG_VETOES[:2] if fragment and not answer else _STRONG_VETOES:
         if pattern.search(text):
             rest = _CONSUMED.sub(" ", text) if rest is None else rest
             if m := pattern.search(rest):
@@ -1100,8 +1256,11 @@ def _unvetted(text: str) -> Iterator[tuple[str, Hit]]:
         body = raw.strip()
         if not body:
             continue
-        for clause in _clauses(body):
-            why = _judge(clause)
+        tail = body.rstrip(_QUOTES + ")] ")
+        fragment = len(body.split()) < 5 or not tail.endswith((".", "!", "?"))
+        answer = _ANSWER.match(body) is not None
+        for clause, label in _clauses(body):
+            why = _judge(clause, fragment or label, answer and not label)
             if why is not None:
                 s = start + lead
                 message = f"sentence {why}; expected a known-safe shape ({_EXPECTED})"
@@ -1148,12 +1307,17 @@ def _scan(text: str, cfg: LintConfig, allowed: tuple[str, ...]) -> Iterator[tupl
         for m in re.finditer(rf"(?<![\w-]){re.escape(rid)}(?![\w-])", text, _I):
             yield _hit("resource-id", m, "id of a resource in the estate")
     for m in _RESIDUAL.finditer(text):
-        if _DONE_WITH_OLD.search(text[max(0, m.start() - 40) : m.start()]) and re.match(
-            r"(?:older|old|ageing|aging|outdated|obsolete)\b", m.group(0), _I
-        ):
+        before = text[max(0, m.start() - 40) : m.start()]
+        if _DONE_WITH_OLD.search(before) and _OLD_WORD.match(m.group(0)):
             continue  # "we have replaced our older laptops" is an improvement, not a weakness
+        if _STILL_WORD.match(m.group(0)) and (
+            _READER_SUBJECT.search(before) or _READER_STILL.match(text, m.start())
+        ):
+            continue  # "you can still use your card", "Still have questions?"
         yield _hit("residual-weakness", m, "says a weakness remains")
     for m in _TECHNICAL.finditer(text):
+        if _READER_ADMIN.match(m.group(0)) and _READER_ADMIN_AFTER.match(text, m.end()):
+            continue  # "Admins can review sign-in activity": the customer's own administrators
         if not _inside(m.span(), masked):
             yield _hit("technical-detail", m, "names an internal component")
     for m in _INTERNAL_SYSTEM.finditer(text):
@@ -1243,12 +1407,7 @@ def _dates(text: str, masked: list[tuple[int, int]]) -> Iterator[tuple[str, Hit]
     for s in _SENTENCE.finditer(text):
         sentence = s.group(0)
         past = _PAST.search(sentence) is not None
-        future = re.search(
-            r"\b(?:will|until|by|open|opening|hours|lines|weekdays?|weekends?|daily|call\s+us|opens|available|expires?|closes|closing|ends|valid|deadline|before|each|every|"
-            r"between\s+\d{1,2}\s?[ap]m|monday\s+to|mon\s*-)\b",
-            sentence,
-            _I,
-        )
+        future = _FUTURE_OR_HOURS.search(sentence)
         for pattern, what in ((_FULL_DATE, "precise date"), (_TIME, "precise time")):
             for m in pattern.finditer(sentence):
                 span = (s.start() + m.start(), s.start() + m.end())
@@ -1270,10 +1429,11 @@ def _counts(text: str, threshold: int, masked: list[tuple[int, int]]) -> Iterato
         if _inside(span, masked) or _inside(span, phones):
             continue
         before = text[max(0, span[0] - 12) : span[0]]
-        if re.search(r"\b(?:call|dial|ring|text|it\s+to|aged?|ages)\s+$", before, _I):
-            continue  # a short code, an age
-        if re.match(r"\s+and\s+over\b", text[span[1] :], _I):
-            continue
+        lead = max(0, span[0] - 30)
+        if _NOT_A_COUNT_BEFORE.search(text, lead, span[0]) or _NOT_A_COUNT_AFTER.match(
+            text, span[1]
+        ):
+            continue  # a short code, a PO box, a street number, an age, a price
         raw = m.group(0)
         value = int(raw.replace(",", ""))
         if value <= threshold:
@@ -1286,9 +1446,7 @@ def _counts(text: str, threshold: int, masked: list[tuple[int, int]]) -> Iterato
             continue  # "within 72 hours", "12 months of free monitoring"
         if _DURATION.match(after) and not _EXPOSURE_WORDS.search(_sentence_at(text, span[0])):
             continue
-        if re.search(r"(?:[£$€]|\b(?:gbp|usd|eur))\s*$", before, _I) or re.match(
-            r"\s*/\s*7\b", after
-        ):
+        if _MONEY_BEFORE.search(before) or _PER_WEEK.match(after):
             continue
         if re.match(r"(?:st|nd|rd|th)\b", after):
             continue
@@ -1297,10 +1455,35 @@ def _counts(text: str, threshold: int, masked: list[tuple[int, int]]) -> Iterato
         if not _inside(m.span(), masked):
             yield "count", Hit("count", *m.span(), m.group(0), "exact amount of data or proportion")
     for m in _PERCENT.finditer(text):
+        lead = max(0, m.start() - 30)
+        if _DISCOUNT.match(text, m.end()) or _DISCOUNT_BEFORE.search(text, lead, m.start()):
+            continue  # "20% off", "a 15% discount"
         if float(m.group(1)) not in (0.0, 100.0) and not _inside(m.span(), masked):
             yield "count", Hit("count", *m.span(), m.group(0), "exact proportion")
 
 
+# Numbers that count nothing: short codes, PO boxes, street numbers, ages, prices.
+_NOT_A_COUNT_BEFORE = re.compile(
+    r"\b(?:call|dial|ring|text|it\s+to|aged?|ages|p\.?\s?o\.?\s+box|box|suite|unit|flat|floor"
+    r"|room|apartment|apt\.?|building|extension|ext\.?|option|press|route|platform|gate|bus"
+    r"|no\.|number|reference|ref\.?|code|worth|costs?|priced\s+at|price\s+of|over-|under-)\s*$"
+    rf"|\b(?:{_CUSTOMERS}|children|adults|anyone|those|kids|young\s+people)\s+(?:aged\s+)?"
+    r"(?:under|over|below|above)\s+$",
+    _I,
+)
+_NOT_A_COUNT_AFTER = re.compile(
+    r"\s+(?:and|or)\s+(?:over|under|older|younger|above)\b|-?\s?years?[-\s]olds?\b"
+    r"|\s+years?\s+(?:old|of\s+age)\b|s?\+(?!\d)"
+    r"|(?:\s+[A-Z][a-z]+){1,3}\s+(?:Street|St|Road|Rd|Avenue|Ave|Lane|Way|Drive|Place|Square"
+    r"|Court|Boulevard|Blvd|Close|Crescent|Row|Terrace|Hill|Parkway|Gardens|Walk|Green)\b"
+    r"|\s*(?:pounds?|dollars?|euros?|pence|cents?|gbp|usd|eur)\b|\s+(?:[a-z]+\s+)?(?:voucher"
+    r"|gift\s+card|credit)\b",
+    _I,
+)
+_MONEY_BEFORE = re.compile(r"(?:[£$€]|\b(?:gbp|usd|eur))\s*$", _I)
+_PER_WEEK = re.compile(r"\s*/\s*7\b")
+_DISCOUNT = re.compile(r"\s*(?:off|discount|reduction|cashback|back)\b", _I)
+_DISCOUNT_BEFORE = re.compile(r"\b(?:save|saving|discount\s+of|reduction\s+of)\s+$", _I)
 _VOLUME = re.compile(
     r"\b\d+(?:\.\d+)?\s?(?:[kmgt]b|[kmgtp]i?b|bytes|kilobytes|megabytes|gigabytes|terabytes)\b"
     r"|\b\d+\s+(?:in|out\s+of)\s+(?:every\s+)?\d+\b",

@@ -31,11 +31,28 @@ CORPUS = DATA / "corpus.yaml"
 # recall 0.933; heldout9.yaml precision 0.829, recall 0.967; heldout10.yaml precision 0.882,
 # recall 1.000. So on fresh wording the layer finds (nearly) every unsafe sentence, and its
 # cost is false alarms on safe wording it has no shape for: expect precision around 0.8-0.9
-# on unseen text, not the in-sample figure. heldout10.yaml is deliberately left unfitted: it is
-# reported, not asserted, so that its line stays an out-of-sample estimate. The asserted union
-# (corpus + heldout..heldout9) is a regression floor, not a forecast for unseen text.
-HELDOUT = tuple(DATA / f"heldout{n}.yaml" for n in ("", "2", "3", "4", "5", "6", "7", "8", "9"))
-UNFITTED = DATA / "heldout10.yaml"
+# on unseen text, not the in-sample figure.
+# A second author who never saw the rules then wrote six blind sets, scored once with the lint
+# of that day (allow_domains examplecu.example, no resource ids): blind1.yaml (credit union
+# letter) precision 0.907, recall 0.980; blind2.yaml (US hospital letter) precision 0.865,
+# recall 0.938; blind3.yaml (UK retailer email/FAQ) precision 0.885, recall 0.979; three more
+# (US SaaS blog/press 0.789/0.938, UK council 0.938/0.957, very short texts 0.933/0.875) are
+# kept back by their author; all six together precision 0.883, recall 0.944. blind1-3 and
+# heldout10 are fitted since. heldout11.yaml (gym app, university, charity, law firm) was
+# written before that round's changes: first score precision 0.921, recall 0.875. It is the
+# newest set and is reported, not asserted, so its line stays the nearest thing to an
+# out-of-sample estimate (its author had seen its errors, so read it as optimistic). The
+# asserted union is a regression floor, not a forecast for unseen text.
+HELDOUT = tuple(
+    DATA / f"{name}.yaml"
+    for name in (
+        *(f"heldout{n}" for n in ("", "2", "3", "4", "5", "6", "7", "8", "9", "10")),
+        "blind1",
+        "blind2",
+        "blind3",
+    )
+)
+UNFITTED = DATA / "heldout11.yaml"
 CONFIG = LintConfig(
     allow_domains=("examplecu.example",), resource_ids=("customer-db", "corp-sso", "web-users")
 )
@@ -134,6 +151,15 @@ def test_corpus_precision_and_recall() -> None:
             "reachable from the internet",
         ),
         ("The breach lasted about three weeks.", "exposure-date", "lasted about three weeks"),
+        ("The attackers were inside from 2am to 4am.", "exposure-date", "2am"),
+        ("Staff can still use the old system.", "residual-weakness", "Staff can still use"),
+        ("Payroll system affected.", "internal-system", "Payroll system"),
+        (
+            "Data came from the appointment-booking system.",
+            "internal-system",
+            "the appointment-booking system",
+        ),
+        ("Our admins could see everything.", "technical-detail", "admins"),
     ],
 )
 def test_rule_and_span(text: str, rule: str, span: str) -> None:
@@ -161,6 +187,22 @@ def test_rule_and_span(text: str, rule: str, span: str) -> None:
         "Do not use the same password for more than one account.",
         "We have replaced our older laptops.",
         "The incident is being investigated by the police.",
+        # Opening hours are not exposure times; PO boxes, street numbers, ages and prices are
+        # not counts; what did not change and what the reader can still do are no weakness.
+        "Our helpline is on 0800 555 0100, 8am to 10pm, seven days a week.",
+        "Lines are open Monday through Friday, 9am to 6pm Eastern Time.",
+        "Write to us at PO Box 1200, Springfield.",
+        "Write to us at 221 Baker Street, London.",
+        "Patients under 18 will be offered a separate service.",
+        "Customers aged 65 and over can ask for a call back.",
+        "Every affected customer will get a 20% discount and a 15 pounds voucher.",
+        "Your medical records have not been altered.",
+        "Your account and your savings remain fully available.",
+        "Your appointments remain scheduled.",
+        "You can still use your card as usual.",
+        "Still have questions? Visit www.examplecu.example/help.",
+        "We've replaced older equipment.",
+        "Admins can review recent sign-in activity in their account settings.",
     ],
 )
 def test_tricky_safe_sentences(text: str) -> None:
@@ -254,6 +296,18 @@ def test_cli_lint_public(
         "Our security team is small and was stretched at the time.",
         "It took our team nine days to realise what had happened.",
         "We were first alerted by a customer eleven days after the data was taken.",
+        # Occasions and ordinals, how it was found out, where data came from and who can reach
+        # it, scope cut short, unfinished work in a clause after a semicolon, short answers.
+        "This is the second time this year that our systems have been accessed.",
+        "The systems were accessed on three separate occasions.",
+        "We learned of the incident from a reporter who had been sent some of the data.",
+        "Information was copied from the room-booking tool.",
+        "Contractors can open any customer file without approval.",
+        "Two of our sites have their own IT arrangements and were not covered by the review.",
+        "Our IT is run by a single outside company with limited out-of-hours cover.",
+        "Only card data is encrypted; contact details are not.",
+        "Sign-in checks are in place for managers, and other staff will be added over the "
+        "coming months.",
     ],
 )
 def test_sentence_layer_flags_narrative_partiality_and_delay(text: str) -> None:
@@ -262,6 +316,18 @@ def test_sentence_layer_flags_narrative_partiality_and_delay(text: str) -> None:
     hit = hits[0]
     assert (hit.start, hit.end) == (0, len(text)) and hit.text == text
     assert "known-safe shape" in hit.message and "apology" in hit.message
+
+
+@pytest.mark.parametrize(
+    ("question", "answer"),
+    [
+        ("Q: Is it fixed everywhere?", "A: For most sites; the rest by June."),
+        ("Q: How did you find out?", "A: A customer told us."),
+    ],
+)
+def test_sentence_layer_reads_short_answers_for_every_veto(question: str, answer: str) -> None:
+    hits = [h for h in lint(f"{question} {answer}", CONFIG) if h.rule == LAYER]
+    assert [h.text for h in hits] == [answer]
 
 
 @pytest.mark.parametrize(
@@ -281,6 +347,16 @@ def test_sentence_layer_flags_narrative_partiality_and_delay(text: str) -> None:
         "We found out about the incident in September 2026.",
         "In October 2026 someone without permission got into some of our systems.",
         "Your old card will keep working until your new one arrives.",
+        "Today we are sharing an update on a security incident affecting some customer accounts.",
+        "We also recommend turning on two-factor authentication for your account.",
+        "Two-factor authentication is now on for all staff.",
+        "It happened earlier this year.",
+        "The information involved includes names and account numbers.",
+        "Councillors have been briefed and will receive regular updates.",
+        "We notified the U.S. Department of Health and Human Services.",
+        "Genuine emails from us only come from examplecu.example addresses.",
+        "Example Credit Union: we are sorry.",
+        "Q: Do I need a new card? A: No.",
     ],
 )
 def test_sentence_layer_passes_safe_shapes(text: str) -> None:
