@@ -100,6 +100,10 @@ class LintConfig:
     """Largest exact number allowed (years, durations, prices and phone numbers excepted)."""
     allow_rules: tuple[str, ...] = ()
     """Rules whose hits are dropped (recorded by the caller with a reason)."""
+    approved: tuple[str, ...] = ()
+    """Sentences the organisation has vetted, matched exactly (whitespace normalised) against
+    the sentence an `unvetted-statement` hit spans: only that rule is waived for them, every
+    phrase rule still applies (an approved sentence naming an IP address is still flagged)."""
 
 
 _I = re.IGNORECASE
@@ -1276,9 +1280,13 @@ def lint(text: str, config: LintConfig | None = None) -> list[Hit]:
     cfg = config or LintConfig()
     allowed = tuple(d.lower().strip(".") for d in cfg.allow_domains)
     hits: list[Hit] = []
+    approved = frozenset(" ".join(a.split()) for a in cfg.approved)
     for rule, found in _scan(text, cfg, allowed):
-        if rule not in cfg.allow_rules:
-            hits.append(found)
+        if rule in cfg.allow_rules:
+            continue
+        if rule == "unvetted-statement" and " ".join(found.text.split()) in approved:
+            continue
+        hits.append(found)
     return _dedupe(hits)
 
 

@@ -3,6 +3,8 @@
 Every public render is linted (`hardening.disclosure`) before anything is written; hits print
 one per line on stderr and the command exits 1 unless each hit's rule is allowed with
 `--allow RULE --reason TEXT`, which is then recorded on stderr (and in the JSON summary).
+`--approved FILE` lists sentences the organisation has vetted word for word: they need no
+known-safe shape (`unvetted-statement`), but every other rule still reads them.
 """
 
 from __future__ import annotations
@@ -73,6 +75,30 @@ def _lint_options(p: argparse.ArgumentParser) -> None:
         help=f"publish despite hits of this rule (needs --reason): {', '.join(sorted(RULES))}",
     )
     p.add_argument("--reason", metavar="TEXT", help="why the --allow'ed rules are acceptable")
+    p.add_argument(
+        "--approved",
+        type=Path,
+        metavar="FILE",
+        help="sentences your organisation has vetted, one per line (# comments): they need no "
+        "known-safe shape, but every other rule still applies",
+    )
+
+
+def _approved(args: argparse.Namespace) -> tuple[str, ...]:
+    """The sentences of the --approved file: one per line, blank lines and # comments skipped."""
+    path: Path | None = args.approved
+    if path is None:
+        return ()
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        why = getattr(exc, "strerror", None) or "not UTF-8 text"
+        raise UsageError(f"cannot read: {why}", file=str(path), field="--approved") from None
+    return tuple(
+        " ".join(line.split())
+        for line in lines
+        if line.strip() and not line.lstrip().startswith("#")
+    )
 
 
 def _render_options(p: argparse.ArgumentParser) -> None:
@@ -131,7 +157,7 @@ def _cmd_lint(args: argparse.Namespace) -> int:
             raise UsageError(f"cannot read: {why}", file=args.file) from None
     is_html = args.html or args.file.endswith((".html", ".htm"))
     text = html_text(raw) if is_html else raw
-    config = LintConfig(allow_domains=tuple(args.allow_domain))
+    config = LintConfig(allow_domains=tuple(args.allow_domain), approved=_approved(args))
     return _report(((source, text, h) for h in lint(text, config)), allowed)
 
 
@@ -165,7 +191,9 @@ def _cmd_summary(args: argparse.Namespace) -> int:
     env = public_env(args.templates)
     render, _ext, is_html = FORMATS[args.format]
     text = render(summary, env, allowed)
-    config = LintConfig(allow_domains=tuple(args.allow_domain), resource_ids=ids)
+    config = LintConfig(
+        allow_domains=tuple(args.allow_domain), resource_ids=ids, approved=_approved(args)
+    )
     body = html_text(text) if is_html else text
     if args.format == "json":
         from hardening.reports.public.json import lint_text
@@ -193,7 +221,7 @@ def _cmd_comms(args: argparse.Namespace) -> int:
     env = public_env(args.templates, packs=("comms", "public"))
     files = render_pack(build_pack(facts, summary, env), env)
     domains = (*facts.public_domains, *args.allow_domain)
-    config = LintConfig(allow_domains=domains, resource_ids=ids)
+    config = LintConfig(allow_domains=domains, resource_ids=ids, approved=_approved(args))
     hits = [*_override_hits(args, config)]
     hits += [(name, _lint_body(name, files[name]), h) for name, h in lint_pack(files, config)]
     code = _report(hits, allowed)

@@ -391,6 +391,33 @@ def test_sentence_layer_spans_each_sentence_in_a_page() -> None:
     assert lint(text, LintConfig(allow_rules=(LAYER,))) == []
 
 
+def test_approved_sentences_waive_only_the_sentence_layer() -> None:
+    text = "We are sorry.\nOur volunteers  staff the phones on the first Saturday of each month.\n"
+    assert rules(text) == {LAYER}
+    approved = LintConfig(
+        allow_domains=("examplecu.example",),
+        approved=("Our volunteers staff the phones on the first Saturday of each month.",),
+    )
+    assert lint(text, approved) == []
+    # Exact sentences only: a different sentence, or the phrase rules, still flag.
+    assert rules("Our volunteers staff the phones most weekends.", approved) == {LAYER}
+    leaky = LintConfig(approved=("Our volunteers use 10.0.0.7 for this.",))
+    assert rules("Our volunteers use 10.0.0.7 for this.", leaky) == {"ip-address"}
+
+
+def test_cli_lint_public_approved_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    page = tmp_path / "page.txt"
+    page.write_text("We are sorry.\nOur volunteers staff the phones every other Saturday.\n")
+    assert main(["lint-public", str(page)]) == 1
+    assert "unvetted-statement" in capsys.readouterr().err
+    approved = tmp_path / "approved.txt"
+    approved.write_text(
+        "# vetted 2026-11-20\nOur volunteers staff the phones every other Saturday.\n"
+    )
+    assert main(["lint-public", str(page), "--approved", str(approved)]) == 0
+    assert main(["lint-public", str(page), "--approved", str(tmp_path / "nope.txt")]) == 2
+
+
 def test_sentence_layer_reads_html_blocks_separately() -> None:
     page = (
         "<nav><a href='faq.html'>Questions</a> <a href='help.html'>Get help</a></nav>"

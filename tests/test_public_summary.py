@@ -339,3 +339,28 @@ def test_allowed_rule_is_recorded_in_json(
     assert doc["disclosure_lint"]["allowed"] == [
         {"rule": "product-name", "reason": "approved by CISO"}
     ]
+
+
+def test_approved_sentences_waive_only_the_sentence_layer_in_a_render(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    now, base = now_and_baseline()
+    db = store_with(tmp_path, base, now)
+    ours = tmp_path / "ours"
+    ours.mkdir()
+    vetted = "Our volunteers staff the phones on the first Saturday of each month."
+    (ours / "summary.txt.j2").write_text(f"Thank you for your patience.\n{vetted}\n")
+    args = ["summary", "--store", str(db), "--templates", str(ours)]
+    assert main(args) == 1
+    assert "unvetted-statement" in capsys.readouterr().err
+    approved = tmp_path / "approved.txt"
+    approved.write_text(f"# vetted by the comms lead\n\n  {vetted.replace(' ', '  ')}\n")
+    assert main([*args, "--approved", str(approved)]) == 0
+    assert vetted in capsys.readouterr().out
+    # An approved sentence is still read by the phrase rules.
+    (ours / "summary.txt.j2").write_text("Thank you.\nOur volunteers use 10.0.0.7 for this.\n")
+    approved.write_text("Our volunteers use 10.0.0.7 for this.\n")
+    assert main([*args, "--approved", str(approved)]) == 1
+    err = capsys.readouterr().err
+    assert "ip-address" in err and "unvetted-statement" not in err
+    assert main([*args, "--approved", str(tmp_path / "missing.txt")]) == 2
