@@ -1261,7 +1261,7 @@ def _slots_twin(cls: type) -> Any:
     other; the twin never escapes.
     """
     twin = type(f"_{cls.__name__}Slots", (), {"__slots__": tuple(f.name for f in fields(cls))})
-    probe = object.__new__(twin)
+    probe: object = object.__new__(twin)
     probe.__class__ = cls  # raises TypeError at import should the layouts ever differ
     return twin
 
@@ -1426,7 +1426,7 @@ def _first_backup(key: tuple[Any, bool | None, Any], interned: _Interned) -> Bac
     if type(kind) is not str or kind not in _BACKUP_KIND_SET or parsed is False:
         return None
     backup = Backup(
-        kind=cast(BackupKind, kind),
+        kind=kind,
         encrypted=encrypted,
         last_restore_test=cast("date | None", parsed),
     )
@@ -1654,11 +1654,11 @@ def _inventory(
                 else:
                     for index, record, line in rows(ectx, f, section):
                         loc = _location(display, line)
-                        obj = fast(record, loc, identities, interned)
-                        if obj is None:
+                        quick = fast(record, loc, identities, interned)
+                        if quick is None:
                             fp = f"{section}[{index}]"
-                            obj = build(_Scope(ectx, record, fp, line), loc)
-                        out.append(obj)
+                            quick = build(_Scope(ectx, record, fp, line), loc)
+                        out.append(quick)
             except (EstateError, OSError, UnicodeDecodeError):
                 _unique_ids(ectx, section, out)  # a duplicate before the bad row comes first
                 raise
