@@ -118,7 +118,8 @@ def group_key(value: str) -> bytes:
     return digest.digest()
 
 
-_new: Final = object.__new__
+#: `object.__new__`, typed for the class: a record with no slot set yet.
+_new_credential: Final = CredentialRecord.__new__
 (
     _set_account_id,
     _set_row,
@@ -360,7 +361,7 @@ def _sql_record(
         digest.update(value.strip().encode("utf-8", "surrogateescape"))
         key = digest.digest()
     # `CredentialRecord(...)` without the frozen dataclass `__init__` (see `slot_setters`).
-    record: CredentialRecord = _new(CredentialRecord)
+    record = _new_credential(CredentialRecord)
     _set_account_id(record, account)
     _set_row(record, number)
     _set_scheme(record, scheme)

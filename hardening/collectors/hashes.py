@@ -591,17 +591,18 @@ def _dispatch(v: str) -> Classified:
 
 
 def _shape_table(alphabet: str) -> bytes:
-    """A `bytes.translate` table: bytes of `alphabet` become `.`, every other byte `!`."""
+    """A `bytes.translate` table: bytes of `alphabet` become `.`, `$` stays, others are `!`."""
     table = bytearray(b"!" * 256)
     for c in alphabet.encode("ascii"):
         table[c] = ord(".")
+    table[ord("$")] = ord("$")
     return bytes(table)
 
 
 _C64_SHAPE: Final = _shape_table(_CRYPT64)
 _B64_SHAPE: Final = _shape_table("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
 #: `$2b$12$` + 53 crypt-base64 characters, through `_C64_SHAPE`.
-_BCRYPT_SHAPE: Final = b"!..!..!" + b"." * 53
+_BCRYPT_SHAPE: Final = b"$..$..$" + b"." * 53
 _BCRYPT_PREFIX_LEN: Final = len("$2b$12$")
 _MD5_CRYPT_FAST: Final = re.compile(rf"\$1\$[^$:\s]{{0,8}}\${_C64}{{22}}")
 _SHA512_DIGEST_LEN: Final = 86
@@ -626,11 +627,27 @@ def _split_at_salt(
     The salt and digest must be made of `shape`'s alphabet, with lengths in the given
     inclusive ranges. (A salt the full regex allows but this alphabet does not, such as a
     sha512_crypt salt with punctuation, takes the full path.)
+
+    The parser also remembers the last value it accepted as its parameter prefix and the
+    shape of the whole value through `shape` (which bytes are alphabet, where the `$` are):
+    a value with that same prefix and the same shape has a valid salt and digest of the same
+    lengths, so it is accepted without finding the fields again. Only the prefix and the
+    shape are remembered, never a salt or digest.
     """
     salt_min, salt_max = salt_len
     digest_min, digest_max = digest_len
+    known_prefix = "$"  # a prefix no value is accepted with: nothing remembered yet
+    known_hit = UNKNOWN
+    known_shape = b""
 
     def fast(v: str) -> Classified | None:
+        nonlocal known_prefix, known_hit, known_shape
+        try:
+            seen = v.encode().translate(shape)
+        except UnicodeEncodeError:  # lone surrogates: the full path decides
+            return None
+        if v[: len(known_prefix)] == known_prefix and seen == known_shape:
+            return known_hit
         dollar = v.rfind("$")
         salt = v.rfind("$", 0, dollar) + 1
         hit = _cache.get(v[:salt])
@@ -643,9 +660,10 @@ def _split_at_salt(
             and n <= _MAX_LEN
         ):
             return None
-        # From the salt on, the one byte outside the alphabet must be the `$` before the digest.
-        if v.encode().translate(shape).count(b"!", salt) != 1:
+        # From the salt on: alphabet bytes, and the one `$` (found above) before the digest.
+        if seen.count(b"!", salt):
             return None
+        known_prefix, known_hit, known_shape = v[:salt], hit, seen
         return hit
 
     return fast

@@ -69,7 +69,8 @@ def decoded_bits(normal: str) -> int | None:
     return 5 * n // 8 * 8
 
 
-_new: Final = object.__new__
+#: `object.__new__`, typed for the class: a record with no slot set yet.
+_new_totp: Final = TotpRecord.__new__
 _set_account_id, _set_row, _set_valid, _set_bits, _set_group_key = slot_setters(
     TotpRecord, ("account_id", "row", "valid_base32", "bits", "group_key")
 )
@@ -78,7 +79,7 @@ _set_account_id, _set_row, _set_valid, _set_bits, _set_group_key = slot_setters(
 def _valid_record(account_id: str, row: int, bits: int, key: bytes) -> TotpRecord:
     """`TotpRecord(account_id, row, True, bits, key)` without the frozen dataclass `__init__`
     (see `slot_setters`)."""
-    made: TotpRecord = _new(TotpRecord)
+    made = _new_totp(TotpRecord)
     _set_account_id(made, account_id)
     _set_row(made, row)
     _set_valid(made, True)
