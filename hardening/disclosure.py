@@ -186,7 +186,7 @@ _COUNT_NOUNS = re.compile(
 _FULL_DATE = re.compile(
     rf"\b\d{{1,2}}(?:st|nd|rd|th)?(?:\s+of)?\s+(?:{_MONTHS})\b\.?(?:,?\s+\d{{4}})?"
     rf"|\b(?:{_MONTHS})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?\b(?:,?\s+\d{{4}})?"
-    r"|\b\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2})?Z?)?\b"
+    r"|\b\d{4}-\d{2}-\d{2}(?:[t ]\d{2}:\d{2}(?::\d{2})?z?)?\b"
     r"|\b\d{1,2}[/.]\d{1,2}[/.]\d{2,4}\b",
     _I,
 )
@@ -521,6 +521,52 @@ _ATTACK_PATH = re.compile(
     r"|\bconnect(?:ed|s|ing)?\s+to\s+our\s+(?:office\s+|internal\s+|corporate\s+|work\s+)?network",
     _I,
 )
+
+
+def _top_level(pattern: str) -> list[str]:
+    """The top-level alternatives of a regular expression's source."""
+    parts: list[str] = []
+    depth, start, i, in_class = 0, 0, 0, False
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if in_class:
+            in_class = ch != "]"
+        elif ch == "[":
+            in_class = True
+            if pattern.startswith("]", i + 1) or pattern.startswith("^]", i + 1):
+                i += 2 if pattern[i + 1] == "]" else 3
+                continue
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif ch == "|" and depth == 0:
+            parts.append(pattern[start:i])
+            start = i + 1
+        i += 1
+    parts.append(pattern[start:])
+    return parts
+
+
+def _grouped(pattern: re.Pattern[str]) -> re.Pattern[str]:
+    r"""`pattern` with its top-level `\b...` alternatives under one `\b(?:...)`.
+
+    The same matches, found two to three times faster: the engine tests the word boundary
+    once per position and then dispatches on the branches' first letters. Alternatives that
+    do not start with `\b` follow, so only their order against the grouped ones changes."""
+    parts = _top_level(pattern.pattern)
+    bounded = [p[2:] for p in parts if p.startswith("\\b")]
+    if len(bounded) < 2:
+        return pattern
+    other = [p for p in parts if not p.startswith("\\b")]
+    source = "|".join(["\\b(?:" + "|".join(bounded) + ")", *other])
+    return re.compile(source, pattern.flags)
+
+
+_ATTACK_PATH = _grouped(_ATTACK_PATH)
 # Names of internal components: saying which part of the estate was involved helps the attacker.
 _TECHNICAL = re.compile(
     r"\b(?:firewall\s*(?:rules?)?|vpn(?:\s+appliance)?|remote\s+desktop|service\s+accounts?"
@@ -615,6 +661,20 @@ _INCIDENT_FACT = (
     rf"|\b{_GENERIC_OBJECT}\s+(?:was|were|had\s+been)\s+accessed\s+without\s+permission"
     r"|\bby\s+someone\s+who\s+should\s+not\s+have\s+(?:seen|had)\s+(?:them|it)\b"
 )
+# Advice that does not open the clause ("We also recommend ...", "please").
+_ADVICE_MORE = (
+    r"\bwe\s+(?:(?:still|also|strongly|would|now|again|really|always|therefore"
+    r"|further)\s+)?(?:recommend|suggest|advise"
+    r"|encourage|urge)\b|\bas\s+a\s+precaution\b|\bplease\b|\bgenuine\b|\bfrom\s+us\b"
+    r"|\b(?:claim\w*|pretend\w*)\s+to\s+be\s+(?:from\s+)?us\b"
+    r"|\byou\s+(?:did|do|were|are)\s+not\s+(?:apply|make|recogni[sz]e|expect|ask|request"
+    r"|authori[sz]e|order|sign|know|sure)"
+    r"|\byou\s+(?:need|should|can|could|may|might|will|must|do\s+not\s+need)\b"
+    r"|\bwill\s+never\s+(?:\w+\s+){0,2}(?:you|your)\b"
+    r"|\bshould\s+(?:watch|look|be|check|keep|call|contact|change|ignore|report|use|stay"
+    r"|continue|consider|tell|not)\b"
+    r"|\b(?:nothing|anything)\s+(?:else\s+)?(?:you\s+need|for\s+you)\s+to\s+do\b"
+)
 _SAFE_SHAPES: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "apology",
@@ -667,18 +727,7 @@ _SAFE_SHAPES: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "advice",
         re.compile(
-            _CUSTOMER_DIRECTED.pattern
-            + r"|\bwe\s+(?:(?:still|also|strongly|would|now|again|really|always|therefore"
-            r"|further)\s+)?(?:recommend|suggest|advise"
-            r"|encourage|urge)\b|\bas\s+a\s+precaution\b|\bplease\b|\bgenuine\b|\bfrom\s+us\b"
-            r"|\b(?:claim\w*|pretend\w*)\s+to\s+be\s+(?:from\s+)?us\b"
-            r"|\byou\s+(?:did|do|were|are)\s+not\s+(?:apply|make|recogni[sz]e|expect|ask|request"
-            r"|authori[sz]e|order|sign|know|sure)"
-            r"|\byou\s+(?:need|should|can|could|may|might|will|must|do\s+not\s+need)\b"
-            r"|\bwill\s+never\s+(?:\w+\s+){0,2}(?:you|your)\b"
-            r"|\bshould\s+(?:watch|look|be|check|keep|call|contact|change|ignore|report|use|stay"
-            r"|continue|consider|tell|not)\b"
-            r"|\b(?:nothing|anything)\s+(?:else\s+)?(?:you\s+need|for\s+you)\s+to\s+do\b",
+            _CUSTOMER_DIRECTED.pattern + r"|" + _ADVICE_MORE,
             _LC,
         ),
     ),
@@ -718,7 +767,7 @@ _SAFE_SHAPES: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"|\bupdates?\s+(?:will\s+be|are|is)\s+(?:posted|published|shared|available|sent)\b"
             r"|\bcan\s+be\s+(?:reached|contacted)\b|\bcall\s+cent(?:re|er)\b"
             r"|\b(?:sharing|publishing|posting|giving|providing)\s+(?:an?\s+)?(?:update|information"
-            r"|details)\b|(?<!\d)(?:1-)?\(?\d{3}\)?[\s.-]\d{3}[\s.-]\d{4}\b"
+            r"|details)\b|(?:\(|\b)\d{3}\)?[\s.-]\d{3}[\s.-]\d{4}\b"
             r"|\breceived\s+(?:an?\s+|our\s+)?(?:email|letter|message|call|text|update)s?\b",
             _LC,
         ),
@@ -939,6 +988,7 @@ _PAST_VERB = (
 _NOT_AUX = r"(?!(?:have|has|now|all|will|can|must|should|need|are|is)\b)"
 # Cues that veto a safe shape, by kind. Strong cues always veto; soft ones do not veto a
 # clause addressed to the reader (an instruction, a condition, an offer's terms).
+_SAFE_SHAPES = tuple((name, _grouped(p)) for name, p in _SAFE_SHAPES)
 _OFFER = next(p for name, p in _SAFE_SHAPES if name == "offer")
 _CONTACT = next(p for name, p in _SAFE_SHAPES if name == "contact")
 _STRONG_VETOES: tuple[tuple[str, re.Pattern[str]], ...] = (
@@ -1134,6 +1184,8 @@ _SOFT_VETOES: tuple[tuple[str, re.Pattern[str]], ...] = (
         ),
     ),
 )
+_STRONG_VETOES = tuple((kind, _grouped(p)) for kind, p in _STRONG_VETOES)
+_SOFT_VETOES = tuple((kind, _grouped(p)) for kind, p in _SOFT_VETOES)
 _QUOTES = "\"'\u201c\u201d\u2018\u2019\u00ab\u00bb"
 _LEAD = re.compile("^(?:[\\s*_#>|\u2022\u00b7\u2013\u2014-]+|"
                    r"\d{1,2}[.)]\s+|[qa]:\s*)+", _I)  # fmt: skip
@@ -1182,17 +1234,19 @@ _CONTRACTIONS = {
 
 def _normalise(clause: str) -> str:
     clause = clause.replace("\u2019", "'").replace("\u2018", "'")
-    clause = re.sub(r"\bcan't\b", "cannot", clause, flags=_I)
-    clause = re.sub(r"\bwon't\b", "will not", clause, flags=_I)
-    clause = re.sub(
-        r"(?<=\w)(n't|'re|'ve|'ll|'m|'d)\b",
-        lambda m: _CONTRACTIONS[m.group(1).lower()],
-        clause,
-        flags=_I,
-    )
-    clause = re.sub(r"\b(it|that|there|what|here)'s\b", r"\1 is", clause, flags=_I)
+    if "'" in clause:
+        clause = _CANT.sub("cannot", clause)
+        clause = _WONT.sub("will not", clause)
+        clause = _CONTRACTED.sub(lambda m: _CONTRACTIONS[m.group(1).lower()], clause)
+        clause = _IS_CONTRACTED.sub(r"\1 is", clause)
     clause = _LEAD.sub("", clause.strip()).strip().strip(_QUOTES + "*_ ").strip()
     return " ".join(clause.split())
+
+
+_CANT = re.compile(r"\bcan't\b", _I)
+_WONT = re.compile(r"\bwon't\b", _I)
+_CONTRACTED = re.compile(r"(?<=\w)(n't|'re|'ve|'ll|'m|'d)\b", _I)
+_IS_CONTRACTED = re.compile(r"\b(it|that|there|what|here)'s\b", _I)
 
 
 # A short answer that still gives away partial or unfinished work ("For most staff").
@@ -1233,16 +1287,24 @@ def _judge(clause: str, fragment: bool | None = None, answer: bool = False) -> s
                 return _why(kind, m, text)
     if fragment:
         return None
-    directed = any(p.search(text) for p in (_CUSTOMER_DIRECTED, _OFFER, _CONTACT))
-    if not directed:
-        for kind, pattern in _SOFT_VETOES:
-            if pattern.search(text):
-                rest = _CONSUMED.sub(" ", text) if rest is None else rest
-                if m := pattern.search(rest):
-                    return _why(kind, m, text)
-    if directed or any(pattern.search(text) for _, pattern in _SAFE_SHAPES):
+    if any(p.search(text) for p in (_CUSTOMER_DIRECTED, _OFFER, _CONTACT)):
+        return None  # addressed to the reader: soft cues are an offer's terms, not weakness
+    for kind, pattern in _SOFT_VETOES:
+        if pattern.search(text):
+            rest = _CONSUMED.sub(" ", text) if rest is None else rest
+            if m := pattern.search(rest):
+                return _why(kind, m, text)
+    # Offer, contact and reader-directed advice were ruled out just above.
+    if any(pattern.search(text) for _, pattern in _OTHER_SHAPES):
         return None
     return "does not match a known-safe shape"
+
+
+_OTHER_SHAPES = tuple(
+    (name, _grouped(re.compile(_ADVICE_MORE, _LC)) if name == "advice" else pattern)
+    for name, pattern in _SAFE_SHAPES
+    if name not in ("offer", "contact")
+)
 
 
 def _why(kind: str, cue: re.Match[str], text: str) -> str:
@@ -1295,26 +1357,38 @@ def lint_html(page: str, config: LintConfig | None = None) -> list[Hit]:
     return lint(html_text(page), config)
 
 
-def _hit(rule: str, m: re.Match[str], message: str, group: int = 0) -> tuple[str, Hit]:
-    found = m.group(group)
+def _hit(
+    rule: str, m: re.Match[str], message: str, group: int = 0, text: str | None = None
+) -> tuple[str, Hit]:
+    """The hit for match `m`; `text` is the original when `m` was made on its folded copy."""
+    found = m.group(group) if text is None else text[m.start(group) : m.end(group)]
     if rule in ("url", "file-path"):
         found = found.rstrip(".,;:!?")  # sentence punctuation after a link or path
     start = m.start(group)
     return rule, Hit(rule, start, start + len(found), found, message)
 
 
+def _folded(text: str) -> tuple[str, bool]:
+    """`text` lower-cased when that keeps every offset (then the folded patterns may read it)."""
+    low = text.lower()
+    return (low, True) if len(low) == len(text) else (text, False)
+
+
 def _scan(text: str, cfg: LintConfig, allowed: tuple[str, ...]) -> Iterator[tuple[str, Hit]]:
     masked: list[tuple[int, int]] = []  # spans later rules must not re-read
+    low, folded = _folded(text)
+    phrase = _PHRASE_FOLDED if folded else _PHRASE
     yield from _network(text, allowed, masked)
     yield from _technical(text, masked)
-    yield from _dates(text, masked)
+    yield from _dates(text, low if folded else text, folded, masked)
     yield from _counts(text, cfg.count_threshold, masked)
     for rid in cfg.resource_ids:
         if len(rid) < 3:
             continue
         for m in re.finditer(rf"(?<![\w-]){re.escape(rid)}(?![\w-])", text, _I):
             yield _hit("resource-id", m, "id of a resource in the estate")
-    for m in _RESIDUAL.finditer(text):
+    residual, technical, internal_system, attack_path = phrase
+    for m in residual.finditer(low):
         before = text[max(0, m.start() - 40) : m.start()]
         if _DONE_WITH_OLD.search(before) and _OLD_WORD.match(m.group(0)):
             continue  # "we have replaced our older laptops" is an improvement, not a weakness
@@ -1322,20 +1396,40 @@ def _scan(text: str, cfg: LintConfig, allowed: tuple[str, ...]) -> Iterator[tupl
             _READER_SUBJECT.search(before) or _READER_STILL.match(text, m.start())
         ):
             continue  # "you can still use your card", "Still have questions?"
-        yield _hit("residual-weakness", m, "says a weakness remains")
-    for m in _TECHNICAL.finditer(text):
+        yield _hit("residual-weakness", m, "says a weakness remains", text=text)
+    for m in technical.finditer(low):
         if _READER_ADMIN.match(m.group(0)) and _READER_ADMIN_AFTER.match(text, m.end()):
             continue  # "Admins can review sign-in activity": the customer's own administrators
         if not _inside(m.span(), masked):
-            yield _hit("technical-detail", m, "names an internal component")
-    for m in _INTERNAL_SYSTEM.finditer(text):
-        yield _hit("internal-system", m, "names which internal system was involved")
-    for m in _ATTACK_PATH.finditer(text):
-        yield _hit("attack-path", m, "says how the attackers got in")
+            yield _hit("technical-detail", m, "names an internal component", text=text)
+    for m in internal_system.finditer(low):
+        yield _hit("internal-system", m, "names which internal system was involved", text=text)
+    for m in attack_path.finditer(low):
+        yield _hit("attack-path", m, "says how the attackers got in", text=text)
     for m in _SNAKE.finditer(text):
         if not _inside(m.span(), masked):
             yield _hit("identifier", m, "looks like an internal name")
     yield from _unvetted(text)
+
+
+def _fold(pattern: re.Pattern[str]) -> re.Pattern[str]:
+    """`pattern` without IGNORECASE, to be run on lower-cased text (several times faster)."""
+    if re.search(r"[A-Z]", re.sub(r"\\.", "", pattern.pattern)):
+        raise ValueError("a folded pattern must be written in lower case")
+    return re.compile(pattern.pattern, pattern.flags & ~re.IGNORECASE)
+
+
+_PHRASE = (_RESIDUAL, _TECHNICAL, _INTERNAL_SYSTEM, _ATTACK_PATH)
+_PHRASE_FOLDED = tuple(_fold(p) for p in _PHRASE)
+_DATES = (_FULL_DATE, _TIME, _EXPOSURE_SPAN, _PAST, _FUTURE_OR_HOURS)
+_DATES_FOLDED = tuple(_fold(p) for p in _DATES)
+# Every date, time and exposure pattern needs one of these (checked by the tests).
+_DATE_GATE = re.compile(
+    rf"\d|\b(?:{_MONTHS}|{_WEEKDAYS})\b|\b(?:overnight|week|early|midnight|noon|dawn|bank|day"
+    r"|night|month|hour|fortnight|summer|winter|spring|autumn|holiday|year|christmas|easter"
+    r"|half-term)",
+    _I,
+)
 
 
 def _network(
@@ -1411,30 +1505,38 @@ def _technical(text: str, masked: list[tuple[int, int]]) -> Iterator[tuple[str, 
             yield _hit("port", m, "network port")
 
 
-def _dates(text: str, masked: list[tuple[int, int]]) -> Iterator[tuple[str, Hit]]:
-    for s in _SENTENCE.finditer(text):
+def _dates(
+    text: str, read: str, folded: bool, masked: list[tuple[int, int]]
+) -> Iterator[tuple[str, Hit]]:
+    """Dates, times and exposure windows; `read` is `text` itself or its folded copy."""
+    full_date, time, span_re, past_re, future_re = _DATES_FOLDED if folded else _DATES
+    for s in _SENTENCE.finditer(read):
         sentence = s.group(0)
-        past = _PAST.search(sentence) is not None
-        future = _FUTURE_OR_HOURS.search(sentence)
-        for pattern, what in ((_FULL_DATE, "precise date"), (_TIME, "precise time")):
+        if not _DATE_GATE.search(sentence):
+            continue  # no digit, month, weekday or time-of-day word: nothing below can match
+        narrated: bool | None = None  # past tense, or no deadline or opening hours; when needed
+        for pattern, what in ((full_date, "precise date"), (time, "precise time")):
             for m in pattern.finditer(sentence):
                 span = (s.start() + m.start(), s.start() + m.end())
                 if _inside(span, masked):
                     continue
                 masked.append(span)
-                if past or future is None:
-                    yield "exposure-date", Hit("exposure-date", *span, m.group(0), what)
-        for m in _EXPOSURE_SPAN.finditer(sentence):
+                if narrated is None:
+                    narrated = bool(past_re.search(sentence) or not future_re.search(sentence))
+                if narrated:
+                    yield "exposure-date", Hit("exposure-date", *span, text[slice(*span)], what)
+        for m in span_re.finditer(sentence):
             span = (s.start() + m.start(), s.start() + m.end())
             masked.append(span)
-            yield "exposure-date", Hit("exposure-date", *span, m.group(0), "length of exposure")
+            found = text[slice(*span)]
+            yield "exposure-date", Hit("exposure-date", *span, found, "length of exposure")
 
 
 def _counts(text: str, threshold: int, masked: list[tuple[int, int]]) -> Iterator[tuple[str, Hit]]:
-    phones = [m.span() for m in _PHONE.finditer(text) if sum(c.isdigit() for c in m.group(0)) >= 7]
+    phones: list[tuple[int, int]] | None = None  # found only once a number needs them
     for m in _NUMBER.finditer(text):
         span = m.span()
-        if _inside(span, masked) or _inside(span, phones):
+        if _inside(span, masked):
             continue
         before = text[max(0, span[0] - 12) : span[0]]
         lead = max(0, span[0] - 30)
@@ -1445,6 +1547,10 @@ def _counts(text: str, threshold: int, masked: list[tuple[int, int]]) -> Iterato
         raw = m.group(0)
         value = int(raw.replace(",", ""))
         if value <= threshold:
+            continue
+        if phones is None:
+            phones = [p.span() for p in _PHONE.finditer(text) if sum(map(str.isdigit, p[0])) >= 7]
+        if _inside(span, phones):
             continue
         after = text[span[1] :]
         before = text[max(0, span[0] - 12) : span[0]]

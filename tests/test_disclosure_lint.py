@@ -252,6 +252,21 @@ def test_html_lint_reads_text_and_absolute_links_only() -> None:
     assert {h.rule for h in hits} == {"url"}
 
 
+def test_fast_paths_change_no_hit() -> None:
+    """The date gate passes every sentence a date pattern matches; folding changes no span."""
+    from hardening import disclosure as d
+
+    for path in sorted(DATA.glob("*.yaml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        for text in (*data["safe"], *data["unsafe"], "Ünïcödé İstanbul: we were hit on 3 May."):
+            if any(p.search(text) for p in d._DATES[:3]):
+                assert d._DATE_GATE.search(text), text
+            for plain, folded in zip(d._PHRASE, d._PHRASE_FOLDED, strict=True):
+                assert [m.span() for m in plain.finditer(text)] == [
+                    m.span() for m in folded.finditer(text.lower())
+                ] or len(text.lower()) != len(text), (text, plain.pattern[:40])
+
+
 def test_hit_describe() -> None:
     hit = Hit("cve", 4, 17, "CVE-2023-4966", "vulnerability identifier")
     assert hit.describe("a.txt") == "a.txt:4-17: cve: vulnerability identifier: 'CVE-2023-4966'"
