@@ -253,18 +253,34 @@ def test_html_lint_reads_text_and_absolute_links_only() -> None:
 
 
 def test_fast_paths_change_no_hit() -> None:
-    """The date gate passes every sentence a date pattern matches; folding changes no span."""
+    """The date gate passes every sentence a date pattern matches; folded patterns on the
+    lower-cased text find the same spans; text that lower-casing would resize is still read."""
     from hardening import disclosure as d
 
+    pairs = [
+        (d._PHRASE, d._PHRASE_FOLDED),
+        (d._NETWORK, d._NETWORK_FOLDED),
+        (d._TECHNICAL_IDS, d._TECHNICAL_FOLDED),
+        (d._DATES, d._DATES_FOLDED),
+    ]
+    extra = [
+        "Key AKIAIOSFODNN7EXAMPLE and CVE-2023-4966 at https://Evil.Example.NET:8443/x.",
+        "Mail admin@Corp.Example.ORG, ticket INC-2026-00417, port 5432, 2026-10-03T02:14Z.",
+    ]
     for path in sorted(DATA.glob("*.yaml")):
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        for text in (*data["safe"], *data["unsafe"], "Ünïcödé İstanbul: we were hit on 3 May."):
+        for text in (*data["safe"], *data["unsafe"], *extra):
             if any(p.search(text) for p in d._DATES[:3]):
                 assert d._DATE_GATE.search(text), text
-            for plain, folded in zip(d._PHRASE, d._PHRASE_FOLDED, strict=True):
-                assert [m.span() for m in plain.finditer(text)] == [
-                    m.span() for m in folded.finditer(text.lower())
-                ] or len(text.lower()) != len(text), (text, plain.pattern[:40])
+            for plain, folded in pairs:
+                for a, b in zip(plain, folded, strict=True):
+                    spans = [m.span() for m in b.finditer(text.lower())]
+                    assert [m.span() for m in a.finditer(text)] == spans, (text, a.pattern[:40])
+    resized = "\u0130stanbul office: they used CVE-2023-4966 on 3 October 2026."
+    assert len(resized.lower()) != len(resized)
+    hits = lint(resized, CONFIG)
+    assert {"cve", "exposure-date"} <= {h.rule for h in hits}
+    assert all(resized[h.start : h.end] == h.text for h in hits)
 
 
 def test_hit_describe() -> None:
