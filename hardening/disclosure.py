@@ -723,6 +723,8 @@ _SAFE_SHAPES: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"|\b(?:as\s+usual|the\s+usual|as\s+normal|as\s+planned|on\s+time|as\s+expected)\b"
             r"|\bnothing\s+(?:suggests|indicates|shows)\b"
             r"|\b(?:involved|affected)\s+(?:was|were|included|includes?|including|are|is|did)\b"
+            r"|\b(?:information|details|data|numbers?|passwords?|cards?)\s+(?:[\w-]+\s+){0,8}?"
+            r"(?:is|are)\s+not\s+(?:stored|kept|held|saved|retained)\b"
             r"|\bincluded\s+your\b|\b(?:information|data|details)\s+(?:[\w-]+\s+){0,2}(?:includes?"
             r"|included|including|comprised|consisted)\b"
             r"|\b(?:may|might|could)\s+(?:have\s+)?(?:been\s+)?(?:visible|viewable|readable|seen)\b"
@@ -881,7 +883,7 @@ _SAFE_SHAPES: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"|\b(?:incident|breach|attack|it|this|matter)\s+(?:has|have|was|is)\s+(?:now\s+)?"
             r"(?:been\s+)?(?:fully\s+)?(?:contained|over|under\s+control|resolved|stopped|closed"
             r"|dealt\s+with|ended)\b"
-            r"|\bback\s+to\s+normal\b|\b(?:running|working|operating)\s+(?:as\s+)?normal(?:ly)?\b"
+            r"|\bback\s+(?:to\s+normal|online|up\s+and\s+running|in\s+service)\b|\b(?:running|working|operating)\s+(?:as\s+)?normal(?:ly)?\b"
             r"|\bfully\s+(?:restored|operational)\b"
             r"|\b(?:incident|breach|attack)\s+(?:took\s+place|happened|occurred)\s+in\b"
             r"|\b(?:there\s+(?:has\s+been|was)|about|of|to|explain|is|on|regarding|concerning"
@@ -1026,7 +1028,7 @@ _STRONG_VETOES: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"|able)\b"
             r"|\bgot\s+(?:in|into|hold\s+of|access|round\s+to|past|around)\b"
             r"|\bgets?\s+(?:hold\s+of|round\s+to|past|around)\b"
-            r"|\b(?:led|lets?|allowed|belong(?:s|ed|ing)?|sat|sits|lived|came\s+(?:from|through)"
+            r"|\b(?:led|lets?|allowed|belong(?:s|ed|ing)?|(?<![-\u2013/])sat|sits|lived|came\s+(?:from|through)"
             r"|went\s+(?:off|through|into|unnoticed)|broke\s+in\w*|break-in|looking\s+around"
             r"|took\s+advantage|paid|ransom|demand\w*|starting\s+point|way\s+in|way\s+around"
             r"|found\s+a\s+way|offered\s+for\s+sale|for\s+sale|forum|dark\s+web|online\s+storage"
@@ -1561,7 +1563,6 @@ def _counts(text: str, threshold: int, masked: list[tuple[int, int]]) -> Iterato
         span = m.span()
         if _inside(span, masked):
             continue
-        before = text[max(0, span[0] - 12) : span[0]]
         lead = max(0, span[0] - 30)
         if _NOT_A_COUNT_BEFORE.search(text, lead, span[0]) or _NOT_A_COUNT_AFTER.match(
             text, span[1]
@@ -1575,17 +1576,18 @@ def _counts(text: str, threshold: int, masked: list[tuple[int, int]]) -> Iterato
             phones = [p.span() for p in _PHONE.finditer(text) if sum(map(str.isdigit, p[0])) >= 7]
         if _inside(span, phones):
             continue
-        after = text[span[1] :]
         before = text[max(0, span[0] - 12) : span[0]]
-        if "," not in raw and 1900 <= value <= 2099 and not _COUNT_NOUNS.match(after):
+        end = span[1]
+        if "," not in raw and 1900 <= value <= 2099 and not _COUNT_NOUNS.match(text, end):
             continue  # a year
-        if _DURATION.match(after) and not re.search(r"\b(?:for|over)\s+$", before, _I):
+        duration = _DURATION.match(text, end) is not None
+        if duration and not _FOR_OVER.search(before):
             continue  # "within 72 hours", "12 months of free monitoring"
-        if _DURATION.match(after) and not _EXPOSURE_WORDS.search(_sentence_at(text, span[0])):
+        if duration and not _EXPOSURE_WORDS.search(_sentence_at(text, span[0])):
             continue
-        if _MONEY_BEFORE.search(before) or _PER_WEEK.match(after):
+        if _MONEY_BEFORE.search(before) or _PER_WEEK.match(text, end):
             continue
-        if re.match(r"(?:st|nd|rd|th)\b", after):
+        if _ORDINAL_SUFFIX.match(text, end):
             continue
         yield "count", Hit("count", *span, raw, f"exact count above {threshold}")
     for m in _VOLUME.finditer(text):
@@ -1617,6 +1619,8 @@ _NOT_A_COUNT_AFTER = re.compile(
     r"|gift\s+card|credit)\b",
     _I,
 )
+_FOR_OVER = re.compile(r"\b(?:for|over)\s+$", _I)
+_ORDINAL_SUFFIX = re.compile(r"(?:st|nd|rd|th)\b")
 _MONEY_BEFORE = re.compile(r"(?:[£$€]|\b(?:gbp|usd|eur))\s*$", _I)
 _PER_WEEK = re.compile(r"\s*/\s*7\b")
 _DISCOUNT = re.compile(r"\s*(?:off|discount|reduction|cashback|back)\b", _I)

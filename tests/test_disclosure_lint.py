@@ -387,6 +387,9 @@ def test_sentence_layer_reads_short_answers_for_every_veto(question: str, answer
         "We notified the U.S. Department of Health and Human Services.",
         "Genuine emails from us only come from examplecu.example addresses.",
         "Example Credit Union: we are sorry.",
+        "Service alert: our website is back online.",
+        "We're here 8am-8pm, Mon-Sat.",
+        "Payment information is handled by our payment provider and is not stored on our systems.",
         "Q: Do I need a new card? A: No.",
     ],
 )
