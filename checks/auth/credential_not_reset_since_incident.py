@@ -240,8 +240,7 @@ class CredentialNotResetSinceIncident(Check):
                         else ""
                     )
                 return (
-                    f"enabled accounts whose password changed on or after {since}: "
-                    f"{n:,}{caveat}",
+                    f"enabled accounts whose password changed on or after {since}: {n:,}{caveat}",
                     evidence,
                 )
             oldest = min(dates)
