@@ -189,19 +189,19 @@ class PasswordHashWeak(Check):
             )
         hashed = sum(n for s, n in schemes.items() if s not in _NOT_JUDGED)
         if not hashed:
-            kinds = ", ".join(f"{label(s)}: {n:,}" for s, n in schemes.most_common())
-            return self.skipped(resource, f"No stored hashes to judge ({kinds})." + notes)
+            found = ", ".join(f"{label(s)}: {n:,}" for s, n in schemes.most_common())
+            return self.skipped(resource, f"No stored hashes to judge ({found})." + notes)
         if partial:
             return self.skipped(
                 resource,
                 f"No weak hash among the {hashed:,} readable ones, but the store was read only "
                 f"in part: {'; '.join(partial)}." + notes,
             )
-        kinds = ", ".join(f"{s}: {n:,}" for s, n in schemes.most_common() if s not in _NOT_JUDGED)
+        judged = ", ".join(f"{s}: {n:,}" for s, n in schemes.most_common() if s not in _NOT_JUDGED)
         return self.passed(
             resource,
             f"All {hashed:,} stored hashes use allowed schemes at or above the cost floor"
-            + (f" ({kinds})." if kinds else ".")
+            + (f" ({judged})." if judged else ".")
             + notes,
             evidence=evidence,
         )

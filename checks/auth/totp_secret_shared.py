@@ -64,10 +64,10 @@ class TotpSecretShared(TotpStoreCheck):
         groups: dict[bytes, set[str]] = {key: set() for key, n in seen.items() if n > 1}
         if groups:
             for r in scan.records:
-                accounts = groups.get(r.group_key)
-                if accounts is not None:
-                    accounts.add(r.account_id)
-        shared = [sorted(accounts) for accounts in groups.values() if len(accounts) > 1]
+                members = groups.get(r.group_key)
+                if members is not None:
+                    members.add(r.account_id)
+        shared = [sorted(members) for members in groups.values() if len(members) > 1]
         accounts = sorted(a for group in shared for a in group)
         evidence: dict[str, Scalar] = {
             "seeds": len(scan.records),
