@@ -207,14 +207,18 @@ class Check(ABC):
         `hardening.runner.fold_identical` would make, without building a finding per member).
         """
         default = self.spec.severity
-        by_id: dict[int, tuple[Judgement, list[tuple[int, ResourceRef]]]] = {}
+        refs: list[ResourceRef] = []
+        by_id: dict[int, tuple[Judgement, list[int]]] = {}
         for i, (resource, judgement) in enumerate(judged):
+            refs.append(resource)
             entry = by_id.get(id(judgement))
             if entry is None:
-                by_id[id(judgement)] = (judgement, [(i, resource)])
+                by_id[id(judgement)] = (judgement, [i])
             else:
-                entry[1].append((i, resource))
-        by_value: dict[tuple[object, ...], tuple[Judgement, list[tuple[int, ResourceRef]]]] = {}
+                entry[1].append(i)
+        # Equal judgements reached through different combinations of facts are one verdict.
+        by_value: dict[tuple[object, ...], tuple[Judgement, list[int]]] = {}
+        merged: list[list[int]] = []
         for judgement, members in by_id.values():
             status, detail, severity, remediation, evidence = judgement
             key = (status, detail, severity or default, remediation, tuple(evidence.items()))
@@ -223,20 +227,26 @@ class Check(ABC):
                 by_value[key] = (judgement, members)
             else:
                 known[1].extend(members)
-                known[1].sort(key=_first)
+                merged.append(known[1])
+        for members in merged:
+            members.sort()  # back into estate order
         limit = max(ctx.group_above, 0)
-        singles: list[tuple[int, ResourceRef, Judgement]] = []
-        groups: list[tuple[Judgement, list[tuple[int, ResourceRef]]]] = []
+        singles: list[int] = []
+        groups: list[tuple[Judgement, list[int]]] = []
+        verdict_of: dict[int, Judgement] = {}
         for judgement, members in by_value.values():
             if len(members) > limit:
                 groups.append((judgement, members))
             else:
-                singles.extend((i, resource, judgement) for i, resource in members)
-        singles.sort(key=_first)
-        for _, resource, (status, detail, severity, remediation, evidence) in singles:
+                singles.extend(members)
+                for i in members:
+                    verdict_of[i] = judgement
+        singles.sort()
+        for i in singles:
+            status, detail, severity, remediation, evidence = verdict_of[i]
             yield self.finding(
                 status,
-                resource,
+                refs[i],
                 detail,
                 severity=severity,
                 remediation=remediation,
@@ -247,7 +257,7 @@ class Check(ABC):
             yield group_finding(
                 self.spec.id,
                 (status, detail, severity or default, remediation, evidence),
-                [resource for _, resource in members],
+                [refs[i] for i in members],
             )
 
 
@@ -286,10 +296,6 @@ def group_finding(check_id: str, judgement: Judgement, members: Sequence[Resourc
         None,
         tuple(r.id for r in members),
     )
-
-
-def _first(item: tuple[int, object] | tuple[int, object, object]) -> int:
-    return item[0]
 
 
 #: A per-account verdict: `(status, severity)`, severity None meaning the check's default.
