@@ -43,6 +43,11 @@ CORPUS = DATA / "corpus.yaml"
 # newest set and is reported, not asserted, so its line stays the nearest thing to an
 # out-of-sample estimate (its author had seen its errors, so read it as optimistic). The
 # asserted union is a regression floor, not a forecast for unseen text.
+# blind4-6.yaml were kept back from the rule authors through that whole round and scored once
+# afterwards (2026-11-25): blind4.yaml (US SaaS) precision 0.889, recall 1.000; blind5.yaml
+# (UK council) precision 0.979, recall 1.000; blind6.yaml (short texts) precision 1.000,
+# recall 0.958; together precision 0.953, recall 0.986 - the honest out-of-sample figure.
+# They are reported, never asserted and never fitted: keep it that way.
 HELDOUT = tuple(
     DATA / f"{name}.yaml"
     for name in (
@@ -52,7 +57,7 @@ HELDOUT = tuple(
         "blind3",
     )
 )
-UNFITTED = DATA / "heldout11.yaml"
+UNFITTED = tuple(DATA / f"{name}.yaml" for name in ("heldout11", "blind4", "blind5", "blind6"))
 CONFIG = LintConfig(
     allow_domains=("examplecu.example",), resource_ids=("customer-db", "corp-sso", "web-users")
 )
@@ -92,14 +97,16 @@ def test_corpus_precision_and_recall() -> None:
         unsafe += data["unsafe"]
     assert len(safe) + len(unsafe) >= 200
     precision, recall, false_pos, missed = _score(safe, unsafe)
-    fresh = yaml.safe_load(UNFITTED.read_text(encoding="utf-8"))
-    assert len(fresh["safe"]) >= 30 and len(fresh["unsafe"]) >= 30
-    fresh_p, fresh_r, _, _ = _score(fresh["safe"], fresh["unsafe"])
+    unfitted = []
+    for path in UNFITTED:
+        fresh = yaml.safe_load(path.read_text(encoding="utf-8"))
+        assert len(fresh["safe"]) >= 30 and len(fresh["unsafe"]) >= 30, path.name
+        fresh_p, fresh_r, _, _ = _score(fresh["safe"], fresh["unsafe"])
+        unfitted.append(f"{path.name} precision {fresh_p:.3f}, recall {fresh_r:.3f}")
     score = (
         f"disclosure lint on {len(safe)} safe + {len(unsafe)} unsafe sentences: "
         f"precision {precision:.3f}, recall {recall:.3f} ({'; '.join(lines)}); "
-        f"unfitted {UNFITTED.name} (reported, not asserted): precision {fresh_p:.3f}, "
-        f"recall {fresh_r:.3f}"
+        f"unfitted (reported, not asserted): {'; '.join(unfitted)}"
     )
     warnings.warn(score, LintScore, stacklevel=1)
     print(score)
