@@ -37,12 +37,10 @@ from __future__ import annotations
 
 import csv
 import difflib
-import gc
 import json
 import os
 import re
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from functools import partial
@@ -55,6 +53,7 @@ import yaml
 from yaml.constructor import SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from hardening.bulk import gc_paused
 from hardening.errors import EstateError
 
 Classification = Literal["public", "internal", "confidential", "restricted"]
@@ -1639,7 +1638,7 @@ def _inventory(
         )
     identities, interned = ectx.identities, ectx.interned
     try:
-        with path.open(encoding="utf-8-sig", newline="") as f, _gc_paused():
+        with path.open(encoding="utf-8-sig", newline="") as f, gc_paused():
             try:
                 if rows is None:
                     _csv_inventory(
@@ -1695,18 +1694,6 @@ def _bad_utf8_line(path: Path) -> int | None:
     except OSError:
         return None
     return None
-
-
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Pause the cyclic GC while building many acyclic objects (saves ~20% on 100k rows)."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _csv_inventory(

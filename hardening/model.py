@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
 from types import MappingProxyType
 from typing import Any
+
+from hardening.bulk import slot_setters
 
 #: A check id: ``<domain>.<condition>``, the condition named after the bad state.
 CHECK_ID_RE = re.compile(r"^[a-z]+\.[a-z0-9_]+$")
@@ -184,18 +186,7 @@ class Finding:
         return self.check_id.split(".", 1)[0]
 
 
-_Setter = Callable[[object, object], None]
-
-
-def _setter(cls: type, name: str) -> _Setter:
-    """The slot's own `__set__`: writes a frozen dataclass field without `__setattr__`."""
-    setter: _Setter = getattr(cls, name).__set__
-    return setter
-
-
-_set_kind, _set_id, _set_file, _set_line = (
-    _setter(ResourceRef, n) for n in ("kind", "id", "file", "line")
-)
+_set_kind, _set_id, _set_file, _set_line = slot_setters(ResourceRef, ("kind", "id", "file", "line"))
 (
     _set_check_id,
     _set_status,
@@ -207,9 +198,9 @@ _set_kind, _set_id, _set_file, _set_line = (
     _set_waiver,
     _set_affected,
     _set_fingerprint,
-) = (
-    _setter(Finding, n)
-    for n in (
+) = slot_setters(
+    Finding,
+    (
         "check_id",
         "status",
         "severity",
@@ -220,7 +211,7 @@ _set_kind, _set_id, _set_file, _set_line = (
         "waiver",
         "affected",
         "_fingerprint",
-    )
+    ),
 )
 _NO_EVIDENCE: Mapping[str, Scalar] = MappingProxyType({})
 

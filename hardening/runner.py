@@ -6,7 +6,6 @@ crash becomes, and which exit code a finished run earns.
 
 from __future__ import annotations
 
-import gc
 import logging
 import secrets
 import time
@@ -17,6 +16,7 @@ from datetime import UTC, date, datetime
 from enum import IntEnum
 
 from hardening import __version__
+from hardening.bulk import gc_paused
 from hardening.check import Check, group_finding
 from hardening.collectors import build_context
 from hardening.context import GROUP_ABOVE, CheckContext
@@ -98,9 +98,7 @@ def run_checks(
     # Collectors and checks build many small acyclic objects; the cyclic collector's full passes
     # would walk the whole estate and everything built so far again and again (most of the
     # check time on 100k stores). Nothing here makes reference cycles worth collecting.
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
+    with gc_paused():
         ctx = build_context(estate, needed, today, probe=options.probe)
         if options.group_above != ctx.group_above:
             ctx = replace(ctx, group_above=options.group_above)
@@ -110,9 +108,6 @@ def run_checks(
             outcomes[cid] = outcome
             if progress is not None:
                 progress(done, len(selected), cid)
-    finally:
-        if collecting:
-            gc.enable()
 
     incident = estate.organisation.incident
     return RunResult(

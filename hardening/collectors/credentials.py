@@ -41,16 +41,15 @@ from datetime import UTC, date, datetime, timedelta
 from types import MappingProxyType
 from typing import Final
 
+from hardening.bulk import gc_paused, slot_setters
 from hardening.collectors.hashes import EMPTY, LOCKED, Classified, classify, locked_over
 from hardening.collectors.sqlsource import (
     IDENT_RE,
     POSTGRES_SCHEMES,
     StoreReadError,
     dsn_engine,
-    gc_paused,
     open_readonly,
     select,
-    slot_setters,
     sqlite_path,
     valid_table,
 )

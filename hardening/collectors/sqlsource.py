@@ -3,26 +3,19 @@
 Table and column names come from the estate file, so they are validated as plain identifiers
 and quoted; nothing from the file is ever spliced into SQL otherwise. Databases are opened
 read-only. Errors raised here name the store id and the exception type, never the DSN or path.
-
-Also here, for the collectors that turn rows into records by the million: `gc_paused` and
-`slot_setters`.
 """
 
 from __future__ import annotations
 
-import gc
 import re
 import sqlite3
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
 from hardening.errors import HardeningError
 
 if TYPE_CHECKING:
-    from _typeshed import DataclassInstance
+    pass
 
 #: A plain SQL identifier (schema-qualified tables are split on the dot first).
 IDENT_RE: Final = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,62}")
@@ -95,36 +88,3 @@ def select(
         raise StoreReadError(
             f"store {store_id!r}: cannot query the table ({type(exc).__name__})"
         ) from None
-
-
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while a store's rows become records.
-
-    Records hold no reference cycles, so nothing waits for the collector; but each of its
-    full passes walks every object alive, and a million new records trigger several.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
-def slot_setters(
-    cls: type[DataclassInstance], names: tuple[str, ...]
-) -> tuple[Callable[[object, object], None], ...]:
-    """The slot setters of the frozen, slotted dataclass `cls`, one per field in `names`.
-
-    Setting every slot of `object.__new__(cls)` through these builds the same record as
-    `cls(...)`, about twice as fast: the dataclass `__init__` of a frozen class goes through
-    `object.__setattr__` field by field, which shows on stores of a million rows. `names`
-    must be every field in declaration order, checked here, so that a field added to `cls`
-    fails at import instead of going unset.
-    """
-    declared = tuple(f.name for f in fields(cls))
-    if declared != names or hasattr(cls, "__post_init__"):
-        raise TypeError(f"{cls.__name__} has fields {declared}, expected {names}")
-    return tuple(getattr(cls, name).__set__ for name in names)

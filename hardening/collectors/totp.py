@@ -17,16 +17,15 @@ from collections.abc import Iterable, Iterator
 from contextlib import closing
 from typing import Final
 
+from hardening.bulk import gc_paused, slot_setters
 from hardening.collectors.credentials import group_key
 from hardening.collectors.sqlsource import (
     IDENT_RE,
     POSTGRES_SCHEMES,
     StoreReadError,
     dsn_engine,
-    gc_paused,
     open_readonly,
     select,
-    slot_setters,
     sqlite_path,
     valid_table,
 )
