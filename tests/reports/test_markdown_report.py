@@ -6,7 +6,6 @@ import json
 import re
 import subprocess
 import sys
-import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -348,12 +347,9 @@ def test_100k_findings_stay_bounded() -> None:
         for i in range(100_000)
     ]
     run = make_run(specs, findings)
-    began = time.perf_counter()
     text = render_markdown(run)
-    elapsed = time.perf_counter() - began
     # 10 checks x 200 rows of ~90 characters, plus the plan and the summary.
     assert len(text) < 400_000, len(text)
-    assert elapsed < 10, elapsed
     assert "| fail | 75000 |" in text and "| pass | 25000 |" in text
     assert text.count(f"(tables list at most {ROWS_PER_CHECK})") == 10
     assert "… and 9800 more finding(s) for this check" in text

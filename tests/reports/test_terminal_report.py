@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import time
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -409,11 +408,9 @@ def huge_run(n: int = 100_000) -> RunResult:
     return make_run(specs + many_skips + errored, findings, outcomes, load_errors=errors)
 
 
-def test_huge_run_output_stays_short_and_fast() -> None:
+def test_huge_run_output_stays_short() -> None:
     run = huge_run()
-    began = time.perf_counter()
     text = render_terminal(run)
-    elapsed = time.perf_counter() - began
     lines = text.splitlines()
     # 8 groups x (header + 10 resources + more + fix + blank) + capped lists + header/counts.
     assert len(lines) < 200
@@ -422,7 +419,6 @@ def test_huge_run_output_stays_short_and_fast() -> None:
     assert "  … and 20 more load errors" in text
     assert "  … and 30 more errored checks" in text
     assert "  … and 40 more reasons" in text
-    assert elapsed < 5, elapsed
 
 
 def test_huge_run_groups_ordered_and_truncated() -> None:
