@@ -482,7 +482,7 @@ def _more(out: list[str], hidden: int, indent: str, noun: str = "") -> None:
 
 
 def _plural(n: int, noun: str) -> str:
-    return f"{n} {_noun(n, noun)}"
+    return f"{n:,} {_noun(n, noun)}"
 
 
 def _noun(n: int, noun: str) -> str:
