@@ -180,7 +180,7 @@ class Check(ABC):
             detail, evidence = describe(account, status)
             yield self.finding(status, ref(account), detail, severity=severity, evidence=evidence)
         del accounts, keys
-        for status, severity in sorted(grouped, key=_group_order):
+        for status, severity in sorted(grouped, key=lambda key: group_order(*key)):
             members = groups[(status, severity)]
             detail, evidence = summarise(status, severity, members)
             suffix = f"-{severity.value}" if status is Status.FAIL else ""
@@ -207,42 +207,16 @@ class Check(ABC):
         `hardening.runner.fold_identical` would make, without building a finding per member).
         """
         default = self.spec.severity
-        refs: list[ResourceRef] = []
-        by_id: dict[int, tuple[Judgement, list[int]]] = {}
-        for i, (resource, judgement) in enumerate(judged):
-            refs.append(resource)
-            entry = by_id.get(id(judgement))
-            if entry is None:
-                by_id[id(judgement)] = (judgement, [i])
-            else:
-                entry[1].append(i)
-        # Equal judgements reached through different combinations of facts are one verdict.
-        by_value: dict[tuple[object, ...], tuple[Judgement, list[int]]] = {}
-        merged: list[list[int]] = []
-        for judgement, members in by_id.values():
-            status, detail, severity, remediation, evidence = judgement
-            key = (status, detail, severity or default, remediation, tuple(evidence.items()))
-            known = by_value.get(key)
-            if known is None:
-                by_value[key] = (judgement, members)
-            else:
-                known[1].extend(members)
-                merged.append(known[1])
-        for members in merged:
-            members.sort()  # back into estate order
+        refs, verdicts = equal_judgements(judged, default)
         limit = max(ctx.group_above, 0)
-        singles: list[int] = []
-        groups: list[tuple[Judgement, list[int]]] = []
         verdict_of: dict[int, Judgement] = {}
-        for judgement, members in by_value.values():
+        groups: list[tuple[Judgement, list[int]]] = []
+        for judgement, members in verdicts:
             if len(members) > limit:
                 groups.append((judgement, members))
             else:
-                singles.extend(members)
-                for i in members:
-                    verdict_of[i] = judgement
-        singles.sort()
-        for i in singles:
+                verdict_of.update(dict.fromkeys(members, judgement))
+        for i in sorted(verdict_of):
             status, detail, severity, remediation, evidence = verdict_of[i]
             yield self.finding(
                 status,
@@ -252,7 +226,7 @@ class Check(ABC):
                 remediation=remediation,
                 evidence=evidence,
             )
-        groups.sort(key=lambda g: (_STATUS_ORDER[g[0][0]], -(g[0][2] or default).rank))
+        groups.sort(key=lambda g: group_order(g[0][0], g[0][2] or default))
         for (status, detail, severity, remediation, evidence), members in groups:
             yield group_finding(
                 self.spec.id,
@@ -264,6 +238,52 @@ class Check(ABC):
 #: A judgement before it is attached to a resource: status, detail, severity (None: the
 #: check's), remediation and evidence. Share one tuple between the resources it applies to.
 Judgement = tuple[Status, str, Severity | None, str | None, Mapping[str, Scalar]]
+
+
+def equal_judgements(
+    judged: Iterable[tuple[ResourceRef, Judgement]], default: Severity
+) -> tuple[list[ResourceRef], list[tuple[Judgement, list[int]]]]:
+    """The resources of `judged`, and their positions grouped by equal judgement (and
+    resource kind), each group in order: what both `Check.judged_findings` and
+    `hardening.runner.fold_identical` fold.
+
+    First by identity - checks share detail strings and evidence mappings between resources
+    with the same verdict, and ids hash in no time (enum members hash through Python code) -
+    then by value, once per distinct identity, so that equal judgements reached through
+    different combinations of facts are one verdict. The first judgement of each identity is
+    kept alive in the table, so an id is never reused while it is a key.
+    """
+    refs: list[ResourceRef] = []
+    by_id: dict[tuple[object, ...], tuple[Judgement, list[int]]] = {}
+    for i, (resource, judgement) in enumerate(judged):
+        refs.append(resource)
+        status, detail, severity, remediation, evidence = judgement
+        key = (id(status), id(detail), id(severity), id(remediation), id(evidence), resource.kind)
+        entry = by_id.get(key)
+        if entry is None:
+            by_id[key] = (judgement, [i])
+        else:
+            entry[1].append(i)
+    by_value: dict[tuple[object, ...], tuple[Judgement, list[int]]] = {}
+    merged: list[list[int]] = []
+    for (*_, kind), (judgement, members) in by_id.items():
+        status, detail, severity, remediation, evidence = judgement
+        value = (status, detail, severity or default, remediation, tuple(evidence.items()), kind)
+        known = by_value.get(value)
+        if known is None:
+            by_value[value] = (judgement, members)
+        else:
+            known[1].extend(members)
+            merged.append(known[1])
+    for members in merged:
+        members.sort()  # back into order
+    return refs, list(by_value.values())
+
+
+def group_order(status: Status, severity: Severity) -> tuple[int, int]:
+    """Sort key of group findings: failures first, then errors, skips, passes; most severe
+    first within each."""
+    return _STATUS_ORDER[status], -severity.rank
 
 
 def group_finding(check_id: str, judgement: Judgement, members: Sequence[ResourceRef]) -> Finding:
@@ -312,10 +332,6 @@ Describe = Callable[[Account, Status], tuple[str, Mapping[str, Scalar]]]
 Summarise = Callable[[Status, Severity, Sequence[Account]], tuple[str, Mapping[str, Scalar]]]
 
 _STATUS_ORDER = {Status.FAIL: 0, Status.ERROR: 1, Status.SKIP: 2, Status.PASS: 3}
-
-
-def _group_order(key: tuple[Status, Severity]) -> tuple[int, int]:
-    return _STATUS_ORDER[key[0]], -key[1].rank
 
 
 Declared = Account | CredentialStore | Datastore | Host | IdentityProvider

@@ -17,7 +17,7 @@ from enum import IntEnum
 
 from hardening import __version__
 from hardening.bulk import gc_paused
-from hardening.check import Check, group_finding
+from hardening.check import Check, equal_judgements, group_finding, group_order
 from hardening.collectors import build_context
 from hardening.context import GROUP_ABOVE, CheckContext
 from hardening.estate import Estate
@@ -29,7 +29,6 @@ from hardening.model import (
     OutcomeState,
     ResourceRef,
     RunResult,
-    Scalar,
     Severity,
     Status,
 )
@@ -179,70 +178,29 @@ def fold_identical(findings: list[Finding], limit: int) -> list[Finding]:
     first. The group's resource is `<kind>_group:<kind>s-<status>-<severity>-<digest>`, the
     digest taken over the shared verdict, so the same verdict keeps its id from run to run.
     """
-    if len(findings) <= max(limit, 0):
+    limit = max(limit, 0)
+    if len(findings) <= limit:
         return findings
-    # First by identity: checks share detail strings and evidence mappings between findings
-    # with the same verdict, and ids hash in no time (enum members hash through Python code).
-    by_id: dict[tuple[int, int, str, str, str | None, int, int], list[int]] = {}
-    for i, f in enumerate(findings):
-        key = (
-            id(f.status),
-            id(f.severity),
-            f.resource.kind,
-            f.detail,
-            f.remediation,
-            id(f.evidence),
-            len(f.affected) or (f.waiver is not None),
-        )
-        members = by_id.get(key)
-        if members is None:
-            by_id[key] = [i]
-        else:
-            members.append(i)
-    # Then by value, once per distinct identity: equal evidence in separate mappings merges.
-    by_value: dict[_Verdict, list[int]] = {}
-    for key, members in by_id.items():
-        first = findings[members[0]]
-        if key[6]:
-            continue  # already a group, or waived: never folded
-        verdict = (
-            first.status,
-            first.severity,
-            first.resource.kind,
-            first.detail,
-            first.remediation,
-            tuple(first.evidence.items()),
-        )
-        known = by_value.get(verdict)
-        if known is None:
-            by_value[verdict] = members
-        else:
-            known.extend(members)
-            known.sort()  # rare: keep estate order
-    groups = [(v, m) for v, m in by_value.items() if len(m) > limit]
+    # Findings already standing for a group, and waived ones, are never folded.
+    candidates = [f for f in findings if not f.affected and f.waiver is None]
+    refs, verdicts = equal_judgements(
+        (
+            (f.resource, (f.status, f.detail, f.severity, f.remediation, f.evidence))
+            for f in candidates
+        ),
+        Severity.INFO,  # unused: every finding has its severity
+    )
+    groups = [(judgement, members) for judgement, members in verdicts if len(members) > limit]
     if not groups:
         return findings
-    folded = bytearray(len(findings))
-    for _, members in groups:
-        for i in members:
-            folded[i] = 1
-    out = [f for f, gone in zip(findings, folded, strict=True) if not gone]
-    groups.sort(key=lambda g: (_STATUS_RANK[g[0][0]], -g[0][1].rank))
-    out.extend(_group([findings[i] for i in members]) for _, members in groups)
-    return out
-
-
-_Verdict = tuple[Status, Severity, str, str, str | None, tuple[tuple[str, Scalar], ...]]
-_STATUS_RANK = {Status.FAIL: 0, Status.ERROR: 1, Status.SKIP: 2, Status.PASS: 3}
-
-
-def _group(members: list[Finding]) -> Finding:
-    first = members[0]
-    return group_finding(
-        first.check_id,
-        (first.status, first.detail, first.severity, first.remediation, first.evidence),
-        [f.resource for f in members],
+    folded = {id(candidates[i]) for _, members in groups for i in members}
+    out = [f for f in findings if id(f) not in folded]
+    groups.sort(key=lambda g: group_order(g[0][0], g[0][2] or Severity.INFO))
+    out.extend(
+        group_finding(candidates[0].check_id, judgement, [refs[i] for i in members])
+        for judgement, members in groups
     )
+    return out
 
 
 def _collection_gaps(spec: CheckSpec, ctx: CheckContext) -> list[Finding]:
