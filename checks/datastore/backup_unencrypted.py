@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Hashable, Iterator, Mapping, Sequence
 from typing import Final
 
 from hardening.check import (
@@ -11,12 +11,11 @@ from hardening.check import (
     CheckSpec,
     Finding,
     Remediation,
-    ResourceRef,
     Severity,
     Status,
     register,
 )
-from hardening.checks.datastore.verdicts import Verdict, store_refs, verdict
+from hardening.checks.datastore.verdicts import Verdict, judged_stores, verdict
 from hardening.estate import (
     Backup,
     Classification,
@@ -116,26 +115,20 @@ class BackupUnencrypted(Check):
     )
 
     def evaluate(self, ctx: CheckContext) -> Iterator[Finding]:
-        return self.judged_findings(ctx, self._judged(ctx))
+        return self.judged_findings(
+            ctx, judged_stores(ctx, _facts, lambda store, _: _verdict(store))
+        )
 
-    def _judged(self, ctx: CheckContext) -> Iterator[tuple[ResourceRef, Verdict]]:
-        stores = ctx.datastores
-        # Judged once per classification, engine (the fix) and kind and encryption of each copy.
-        seen: dict[tuple[object, ...], Verdict] = {}
-        for store, resource in zip(stores, store_refs(stores), strict=True):
-            backups = store.backups
-            if not backups:
-                continue
-            if len(backups) == 1:
-                first = backups[0]
-                copies: tuple[tuple[str, bool | None], ...] = ((first.kind, first.encrypted),)
-            else:
-                copies = tuple([(b.kind, b.encrypted) for b in backups])
-            key = (store.classification, store.engine, copies)
-            judged = seen.get(key)
-            if judged is None:
-                judged = seen[key] = _verdict(store)
-            yield resource, judged
+
+def _facts(store: Datastore) -> Hashable | None:
+    """Classification, engine (the fix) and the kind and encryption of each copy."""
+    backups = store.backups
+    if not backups:
+        return None
+    if len(backups) == 1:
+        first = backups[0]
+        return store.classification, store.engine, ((first.kind, first.encrypted),)
+    return store.classification, store.engine, tuple([(b.kind, b.encrypted) for b in backups])
 
 
 def _verdict(store: Datastore) -> Verdict:

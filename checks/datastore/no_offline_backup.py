@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Hashable, Iterator, Mapping
 from typing import Final
 
 from hardening.check import (
@@ -12,12 +12,11 @@ from hardening.check import (
     CheckSpec,
     Finding,
     Remediation,
-    ResourceRef,
     Severity,
     Status,
     register,
 )
-from hardening.checks.datastore.verdicts import Verdict, store_refs, verdict
+from hardening.checks.datastore.verdicts import Verdict, judged_stores, verdict
 from hardening.estate import Classification, Datastore, judged_classification
 from hardening.model import Scalar
 
@@ -109,25 +108,21 @@ class NoOfflineBackup(Check):
     )
 
     def evaluate(self, ctx: CheckContext) -> Iterator[Finding]:
-        return self.judged_findings(ctx, self._judged(ctx))
+        return self.judged_findings(
+            ctx, judged_stores(ctx, _facts, lambda store, _: _verdict(store))
+        )
 
-    def _judged(self, ctx: CheckContext) -> Iterator[tuple[ResourceRef, Verdict]]:
-        stores = ctx.datastores
-        # Judged once per classification, hosting (the fix) and backup kinds.
-        seen: dict[tuple[object, ...], Verdict] = {}
-        for store, resource in zip(stores, store_refs(stores), strict=True):
-            backups = store.backups
-            if not backups:
-                kinds: tuple[str, ...] = ()
-            elif len(backups) == 1:
-                kinds = (backups[0].kind,)
-            else:
-                kinds = tuple([b.kind for b in backups])
-            key = (store.classification, store.hosting, kinds)
-            judged = seen.get(key)
-            if judged is None:
-                judged = seen[key] = _verdict(store)
-            yield resource, judged
+
+def _facts(store: Datastore) -> Hashable:
+    """Classification, hosting (the fix) and backup kinds."""
+    backups = store.backups
+    if not backups:
+        kinds: tuple[str, ...] = ()
+    elif len(backups) == 1:
+        kinds = (backups[0].kind,)
+    else:
+        kinds = tuple([b.kind for b in backups])
+    return store.classification, store.hosting, kinds
 
 
 def _verdict(store: Datastore) -> Verdict:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Hashable, Iterator, Mapping
 from datetime import date
 from typing import Final
 
@@ -12,12 +12,11 @@ from hardening.check import (
     CheckSpec,
     Finding,
     Remediation,
-    ResourceRef,
     Severity,
     Status,
     register,
 )
-from hardening.checks.datastore.verdicts import Verdict, store_refs, verdict
+from hardening.checks.datastore.verdicts import Verdict, judged_stores, verdict
 from hardening.estate import Datastore, canonical_engine, judged_classification
 from hardening.model import Scalar
 
@@ -93,27 +92,24 @@ class RestoreUntested(Check):
     )
 
     def evaluate(self, ctx: CheckContext) -> Iterator[Finding]:
-        return self.judged_findings(ctx, self._judged(ctx))
+        return self.judged_findings(
+            ctx,
+            judged_stores(
+                ctx,
+                _facts,
+                lambda store, _: _verdict(store, ctx.today, ctx.policy.restore_test_max_age_days),
+            ),
+        )
 
-    def _judged(self, ctx: CheckContext) -> Iterator[tuple[ResourceRef, Verdict]]:
-        stores = ctx.datastores
-        today = ctx.today
-        max_age = ctx.policy.restore_test_max_age_days
-        # Judged once per classification, engine (the fix) and test date of each copy.
-        seen: dict[tuple[object, ...], Verdict] = {}
-        for store, resource in zip(stores, store_refs(stores), strict=True):
-            backups = store.backups
-            if not backups:
-                continue
-            if len(backups) == 1:
-                tests: tuple[date | None, ...] = (backups[0].last_restore_test,)
-            else:
-                tests = tuple([b.last_restore_test for b in backups])
-            key = (store.classification, store.engine, tests)
-            judged = seen.get(key)
-            if judged is None:
-                judged = seen[key] = _verdict(store, today, max_age)
-            yield resource, judged
+
+def _facts(store: Datastore) -> Hashable | None:
+    """Classification, engine (the fix) and the test date of each copy."""
+    backups = store.backups
+    if not backups:
+        return None
+    if len(backups) == 1:
+        return store.classification, store.engine, (backups[0].last_restore_test,)
+    return store.classification, store.engine, tuple([b.last_restore_test for b in backups])
 
 
 def _verdict(store: Datastore, today: date, max_age: int) -> Verdict:

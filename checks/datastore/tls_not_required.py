@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Hashable, Iterator, Mapping
 from typing import Final
 
 from hardening.check import (
@@ -11,12 +11,11 @@ from hardening.check import (
     CheckSpec,
     Finding,
     Remediation,
-    ResourceRef,
     Severity,
     Status,
     register,
 )
-from hardening.checks.datastore.verdicts import Verdict, store_refs, verdict
+from hardening.checks.datastore.verdicts import Verdict, judged_stores, verdict
 from hardening.estate import Classification, Datastore, canonical_engine, judged_classification
 from hardening.facets import ProbeResult
 from hardening.model import Scalar
@@ -147,31 +146,20 @@ class TlsNotRequired(Check):
     )
 
     def evaluate(self, ctx: CheckContext) -> Iterator[Finding]:
-        return self.judged_findings(ctx, self._judged(ctx))
+        return self.judged_findings(ctx, judged_stores(ctx, _facts, _verdict, probed=True))
 
-    def _judged(self, ctx: CheckContext) -> Iterator[tuple[ResourceRef, Verdict]]:
-        stores = ctx.datastores
-        probes = ctx.probes or {}
-        # Without a probe, judged once per combination of the declared facts read.
-        seen: dict[tuple[object, ...], Verdict] = {}
-        for store, resource in zip(stores, store_refs(stores), strict=True):
-            probe = probes.get(store.id) if probes else None
-            if probe is None:
-                key = (
-                    store.classification,
-                    store.engine,
-                    store.encryption.in_transit,
-                    store.hosting,
-                    store.provider,
-                    store.internet_exposed,
-                    store.zone,
-                )
-                judged = seen.get(key)
-                if judged is None:
-                    judged = seen[key] = _verdict(store, None)
-            else:
-                judged = _verdict(store, probe)
-            yield resource, judged
+
+def _facts(store: Datastore) -> Hashable:
+    """The declared facts read; engine, hosting and provider pick the fix."""
+    return (
+        store.classification,
+        store.engine,
+        store.encryption.in_transit,
+        store.hosting,
+        store.provider,
+        store.internet_exposed,
+        store.zone,
+    )
 
 
 def _verdict(store: Datastore, probe: ProbeResult | None) -> Verdict:

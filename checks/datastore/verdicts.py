@@ -10,17 +10,17 @@ at the same `ResourceRef` per store (`store_refs`) instead of building its own.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Hashable, Iterator, Mapping
 from types import MappingProxyType
 from typing import Final
 
-from hardening.check import ResourceRef, Severity, Status, ref
+from hardening.check import CheckContext, Judgement, ResourceRef, Severity, Status, ref
 from hardening.estate import Datastore
+from hardening.facets import ProbeResult
 from hardening.model import Scalar
 
-#: A judgement before it is attached to a store: status, detail, severity (None: the check's),
-#: remediation and evidence.
-Verdict = tuple[Status, str, Severity | None, str | None, Mapping[str, Scalar]]
+#: A judgement before it is attached to a store (`hardening.check.Judgement`).
+Verdict = Judgement
 
 
 def verdict(
@@ -48,3 +48,34 @@ def store_refs(stores: tuple[Datastore, ...]) -> tuple[ResourceRef, ...]:
     refs = tuple(map(ref, stores))
     _LAST[0] = (stores, refs)
     return refs
+
+
+def judged_stores(
+    ctx: CheckContext,
+    facts: Callable[[Datastore], Hashable | None],
+    judge: Callable[[Datastore, ProbeResult | None], Verdict],
+    *,
+    probed: bool = False,
+) -> Iterator[tuple[ResourceRef, Verdict]]:
+    """`(ref, verdict)` for every store a check examines, for `Check.judged_findings`.
+
+    `facts(store)` returns the declared facts the check reads, as a hashable key, or None for
+    a store the check does not examine; `judge(store, probe)` is called once per distinct key
+    and its verdict shared by every store with that key. With `probed`, a store that has a
+    live probe result is judged on its own, never from the shared table.
+    """
+    stores = ctx.datastores
+    probes = ctx.probes if probed and ctx.probes else None
+    seen: dict[Hashable, Verdict] = {}
+    for store, resource in zip(stores, store_refs(stores), strict=True):
+        key = facts(store)
+        if key is None:
+            continue
+        probe = probes.get(store.id) if probes is not None else None
+        if probe is not None:
+            yield resource, judge(store, probe)
+            continue
+        judged = seen.get(key)
+        if judged is None:
+            judged = seen[key] = judge(store, None)
+        yield resource, judged

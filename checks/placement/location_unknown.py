@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Hashable, Iterator
 from typing import Final
 
 from hardening.check import (
@@ -11,12 +11,11 @@ from hardening.check import (
     CheckSpec,
     Finding,
     Remediation,
-    ResourceRef,
     Severity,
     Status,
     register,
 )
-from hardening.checks.datastore.verdicts import Verdict, store_refs, verdict
+from hardening.checks.datastore.verdicts import Verdict, judged_stores, verdict
 from hardening.estate import Datastore, judged_classification
 from hardening.model import Scalar
 
@@ -77,18 +76,14 @@ class LocationUnknown(Check):
     )
 
     def evaluate(self, ctx: CheckContext) -> Iterator[Finding]:
-        return self.judged_findings(ctx, self._judged(ctx))
+        return self.judged_findings(
+            ctx, judged_stores(ctx, _facts, lambda store, _: _verdict(store))
+        )
 
-    def _judged(self, ctx: CheckContext) -> Iterator[tuple[ResourceRef, Verdict]]:
-        stores = ctx.datastores
-        # Judged once per combination of the four facts read.
-        seen: dict[tuple[object, ...], Verdict] = {}
-        for store, resource in zip(stores, store_refs(stores), strict=True):
-            key = (store.classification, store.hosting, store.provider, store.region)
-            judged = seen.get(key)
-            if judged is None:
-                judged = seen[key] = _verdict(store)
-            yield resource, judged
+
+def _facts(store: Datastore) -> Hashable:
+    """The four facts read."""
+    return store.classification, store.hosting, store.provider, store.region
 
 
 def _verdict(store: Datastore) -> Verdict:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Hashable, Iterator, Mapping
 from typing import Final
 
 from hardening.check import (
@@ -11,12 +11,11 @@ from hardening.check import (
     CheckSpec,
     Finding,
     Remediation,
-    ResourceRef,
     Severity,
     Status,
     register,
 )
-from hardening.checks.datastore.verdicts import Verdict, store_refs, verdict
+from hardening.checks.datastore.verdicts import Verdict, judged_stores, verdict
 from hardening.estate import Classification, Datastore, judged_classification
 from hardening.model import Scalar
 
@@ -87,22 +86,19 @@ class RegionOutsidePolicy(Check):
     )
 
     def evaluate(self, ctx: CheckContext) -> Iterator[Finding]:
-        return self.judged_findings(ctx, self._judged(ctx))
-
-    def _judged(self, ctx: CheckContext) -> Iterator[tuple[ResourceRef, Verdict]]:
-        stores = ctx.datastores
         allowed = ctx.policy.allowed_regions
         normalised = frozenset(r.strip().lower() for r in allowed or ())
-        # Judged once per combination of the four facts read.
-        seen: dict[tuple[object, ...], Verdict] = {}
-        for store, resource in zip(stores, store_refs(stores), strict=True):
-            if store.hosting not in ("cloud", "saas"):
-                continue
-            key = (store.classification, store.hosting, store.provider, store.region)
-            judged = seen.get(key)
-            if judged is None:
-                judged = seen[key] = _verdict(store, allowed, normalised)
-            yield resource, judged
+        return self.judged_findings(
+            ctx,
+            judged_stores(ctx, _facts, lambda store, _: _verdict(store, allowed, normalised)),
+        )
+
+
+def _facts(store: Datastore) -> Hashable | None:
+    """The four facts read, for stores hosted by someone else."""
+    if store.hosting not in ("cloud", "saas"):
+        return None
+    return store.classification, store.hosting, store.provider, store.region
 
 
 def _verdict(

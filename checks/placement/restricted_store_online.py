@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Hashable, Iterator
 from typing import Final
 
 from hardening.check import (
@@ -11,12 +11,11 @@ from hardening.check import (
     CheckSpec,
     Finding,
     Remediation,
-    ResourceRef,
     Severity,
     Status,
     register,
 )
-from hardening.checks.datastore.verdicts import Verdict, store_refs, verdict
+from hardening.checks.datastore.verdicts import Verdict, judged_stores, verdict
 from hardening.estate import Datastore
 from hardening.facets import ProbeResult
 from hardening.model import Scalar
@@ -112,25 +111,14 @@ class RestrictedStoreOnline(Check):
     )
 
     def evaluate(self, ctx: CheckContext) -> Iterator[Finding]:
-        return self.judged_findings(ctx, self._judged(ctx))
+        return self.judged_findings(ctx, judged_stores(ctx, _facts, _verdict, probed=True))
 
-    def _judged(self, ctx: CheckContext) -> Iterator[tuple[ResourceRef, Verdict]]:
-        stores = ctx.datastores
-        probes = ctx.probes or {}
-        # Without a probe, judged once per combination of the three facts read.
-        seen: dict[tuple[object, ...], Verdict] = {}
-        for store, resource in zip(stores, store_refs(stores), strict=True):
-            if store.classification != "restricted":
-                continue
-            probe = probes.get(store.id) if probes else None
-            if probe is None:
-                key = (store.zone, store.internet_exposed, store.hosting)
-                judged = seen.get(key)
-                if judged is None:
-                    judged = seen[key] = _verdict(store, None)
-            else:
-                judged = _verdict(store, probe)
-            yield resource, judged
+
+def _facts(store: Datastore) -> Hashable | None:
+    """The three facts read, for restricted stores."""
+    if store.classification != "restricted":
+        return None
+    return store.zone, store.internet_exposed, store.hosting
 
 
 def _verdict(store: Datastore, probe: ProbeResult | None) -> Verdict:
