@@ -37,7 +37,7 @@ from hardening.model import (
     Status,
     Waiver,
 )
-from hardening.reports import Format, detail_text
+from hardening.reports import SAMPLE_IDS, Format, detail_text
 
 __all__ = ["FINGERPRINT_KEY", "ROOT_BASE_ID", "SCHEMA_URI", "render_sarif", "sarif_log"]
 
@@ -244,7 +244,10 @@ def _group(f: Finding) -> dict[str, Any]:
     """A group finding's size and its first account ids (the JSON report lists all)."""
     if not f.affected:
         return {}
-    return {"affected": len(f.affected), "affectedSample": [_text(a) for a in f.affected[:5]]}
+    return {
+        "affected": len(f.affected),
+        "affectedSample": [_text(a) for a in f.affected[:SAMPLE_IDS]],
+    }
 
 
 def _suppression(waiver: Waiver) -> dict[str, Any]:

@@ -44,8 +44,6 @@ _SEVERITY_COLOUR = {
 _TAG_WIDTH = len("[CRITICAL]")
 _STEPS_SHOWN = 3
 _EVIDENCE_ITEMS = 4
-#: Account ids a group finding shows in the terminal; the JSON report lists every one.
-_SAMPLE_IDS = 5
 _EVIDENCE_STR_MAX = 40
 _DETAIL_MAX = 200
 _MESSAGE_MAX = 300
@@ -437,7 +435,7 @@ def _resource_line(f: Finding, group_severity: Severity | None, paint: _Painter)
     if evidence:
         line += f" [{evidence}]"
     if f.affected:
-        line += f"; {_clean(affected_sample(f, _SAMPLE_IDS), _DETAIL_MAX)}"
+        line += f"; {_clean(affected_sample(f), _DETAIL_MAX)}"
     if group_severity is not None and f.severity is not group_severity:
         line += " " + paint.colour(f"({f.severity.value})", _SEVERITY_COLOUR[f.severity])
     return line
