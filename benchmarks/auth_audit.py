@@ -128,16 +128,19 @@ def build(root: Path, n: int) -> tuple[Path, list[str]]:
 AUDIT = """
 import json, resource, sys, time
 from datetime import date
-from hardening.estate import load_estate
+from hardening.collectors.prefetch import default_jobs
 from hardening.registry import discover
-from hardening.runner import RunOptions, run_checks
+from hardening.runner import RunOptions, load_and_run
+registry = discover()
 t0 = time.perf_counter()
-estate = load_estate(sys.argv[1])
+jobs = default_jobs()
+estate, run = load_and_run(
+    sys.argv[1], registry, RunOptions(include=["auth"], today=date(2026, 11, 25), jobs=jobs)
+)
 t1 = time.perf_counter()
-run = run_checks(estate, discover(), RunOptions(include=["auth"], today=date(2026, 11, 25)))
-t2 = time.perf_counter()
-print(json.dumps({"load_s": t1 - t0, "run_s": t2 - t1, "findings": len(run.findings),
-                  "rss_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))
+print(json.dumps({"audit_s": t1 - t0, "findings": len(run.findings), "jobs": jobs,
+                  "rss_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+                  "worker_rss_kib": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}))
 """
 
 
@@ -197,11 +200,13 @@ def main() -> None:
             [sys.executable, "-c", AUDIT, str(estate)], capture_output=True, text=True, check=True
         )
         r = json.loads(out.stdout.strip().splitlines()[-1])
-        total = r["load_s"] + r["run_s"]
+        total = r["audit_s"]
+        rss = (r["rss_kib"] + r["worker_rss_kib"]) / 1024
         print(
             f"auth audit: {args.accounts / total:,.0f} accounts/s "
-            f"({total:.1f} s: estate load {r['load_s']:.1f} s, collect+checks {r['run_s']:.1f} s), "
-            f"peak RSS {r['rss_kib'] / 1024:,.0f} MiB, {r['findings']:,} findings"
+            f"({total:.1f} s for estate load, collection and checks, {r['jobs']} processes), "
+            f"peak RSS {rss:,.0f} MiB (main {r['rss_kib'] / 1024:,.0f} + largest worker "
+            f"{r['worker_rss_kib'] / 1024:,.0f}), {r['findings']:,} findings"
         )
 
 

@@ -23,6 +23,7 @@ import hashlib
 from abc import ABC, abstractmethod
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from itertools import compress
 from types import MappingProxyType
 from typing import ClassVar, TypeVar
 
@@ -164,24 +165,30 @@ class Check(ABC):
         for account, verdict in verdicts:
             accounts.append(account)
             keys.append(verdict)
+        # Verdicts are shared tuples: count and sort them by identity, in C (hashing the
+        # enums in a verdict runs Python code, a million times over).
+        verdict_ids = list(map(id, keys))
+        by_id = dict(zip(verdict_ids, keys, strict=True))
+        del keys
         limit = max(ctx.group_above, 0)
-        norm = {key: (key[0], key[1] or default) for key in set(keys)}
-        sizes: dict[tuple[Status, Severity], int] = {}
-        for key, n in Counter(keys).items():
-            sizes[norm[key]] = sizes.get(norm[key], 0) + n
+        norm = {i: (key[0], key[1] or default) for i, key in by_id.items()}
+        sizes: Counter[tuple[Status, Severity]] = Counter()
+        for i, n in Counter(verdict_ids).items():
+            sizes[norm[i]] += n
         grouped = {key for key, n in sizes.items() if n > limit}
-        groups: dict[tuple[Status, Severity], list[Account]] = {key: [] for key in grouped}
-        for account, key in zip(accounts, keys, strict=True):
-            status, severity = norm[key]
-            group = groups.get((status, severity))
-            if group is not None:
-                group.append(account)
-                continue
-            detail, evidence = describe(account, status)
-            yield self.finding(status, ref(account), detail, severity=severity, evidence=evidence)
-        del accounts, keys
+        single_ids = {i for i, key in norm.items() if key not in grouped}
+        if single_ids:
+            positions = compress(range(len(accounts)), map(single_ids.__contains__, verdict_ids))
+            for i in positions:
+                account = accounts[i]
+                status, severity = norm[verdict_ids[i]]
+                detail, evidence = describe(account, status)
+                yield self.finding(
+                    status, ref(account), detail, severity=severity, evidence=evidence
+                )
         for status, severity in sorted(grouped, key=lambda key: group_order(*key)):
-            members = groups[(status, severity)]
+            ids = {i for i, key in norm.items() if key == (status, severity)}
+            members = list(compress(accounts, map(ids.__contains__, verdict_ids)))
             detail, evidence = summarise(status, severity, members)
             suffix = f"-{severity.value}" if status is Status.FAIL else ""
             where = ResourceRef("account_group", f"accounts-{status.value}{suffix}")

@@ -15,13 +15,13 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from hardening import __version__, notify, publiccli, reports
+from hardening.collectors.prefetch import default_jobs
 from hardening.context import GROUP_ABOVE
 from hardening.errors import HardeningError, InputError, UsageError
-from hardening.estate import Estate, load_estate
 from hardening.model import RunResult, Severity
 from hardening.redact import RedactingFormatter
 from hardening.registry import Registry, discover
-from hardening.runner import ExitCode, RunOptions, exit_code, run_checks
+from hardening.runner import ExitCode, RunOptions, exit_code, load_and_run
 from hardening.store import ResultStore, SQLiteStore, default_store_path
 
 log = logging.getLogger("hardening")
@@ -90,6 +90,14 @@ def _parser() -> argparse.ArgumentParser:
         metavar="N",
         help="report up to N resources with the same verdict from one check one finding each; "
         f"above N, one group finding listing every resource (default: {GROUP_ABOVE})",
+    )
+    scan.add_argument(
+        "--jobs",
+        type=_positive,
+        default=default_jobs(),
+        metavar="N",
+        help="processes to use: large credential and TOTP stores are read in N-1 worker "
+        f"processes while the estate loads (default: the cores available, {default_jobs()})",
     )
     scan.add_argument("--no-progress", action="store_true", help="no progress bar")
     _store_options(scan, allow_none=True)
@@ -165,6 +173,13 @@ def _count(text: str) -> int:
     return value
 
 
+def _positive(text: str) -> int:
+    value = _count(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"not a whole number of 1 or more: {text!r}")
+    return value
+
+
 def _date(text: str) -> date:
     try:
         return date.fromisoformat(text)
@@ -184,11 +199,9 @@ def _cmd_scan(args: argparse.Namespace) -> int:
     registry = discover()
     if args.demo:
         with as_file(files("hardening.demo")) as demo_dir:
-            estate = load_estate(Path(demo_dir) / "estate.yaml")
-            run = _run(args, registry, estate)
+            run = _run(args, registry, Path(demo_dir) / "estate.yaml")
     else:
-        estate = load_estate(args.estate)
-        run = _run(args, registry, estate)
+        run = _run(args, registry, args.estate)
     if not args.no_store:
         with _open_store(args.store) as store:
             store.save(run)
@@ -197,12 +210,19 @@ def _cmd_scan(args: argparse.Namespace) -> int:
     return exit_code(run, fail_on)
 
 
-def _run(args: argparse.Namespace, registry: Registry, estate: Estate) -> RunResult:
+def _run(args: argparse.Namespace, registry: Registry, path: Path) -> RunResult:
     options = RunOptions(
-        args.check, args.skip_check, args.today, args.probe, args.debug, args.group_above
+        args.check,
+        args.skip_check,
+        args.today,
+        args.probe,
+        args.debug,
+        args.group_above,
+        args.jobs,
     )
     show = not args.no_progress and sys.stderr.isatty()
-    return run_checks(estate, registry, options, _progress if show else None)
+    _, run = load_and_run(path, registry, options, _progress if show else None)
+    return run
 
 
 def _progress(done: int, total: int, check_id: str) -> None:

@@ -2001,11 +2001,19 @@ def _skip_ws(text: str, pos: int) -> int:
 # ---- entry point ---------------------------------------------------------------------------
 
 
-def load_estate(path: str | Path) -> Estate:
+#: Called with the validated credential and TOTP store declarations.
+StoresDeclared = Callable[[tuple["CredentialStore", ...], tuple["TotpStore", ...]], None]
+
+
+def load_estate(path: str | Path, *, on_stores: StoresDeclared | None = None) -> Estate:
     """Read and validate an estate file; raise `EstateError` (file:line: field: message).
 
     Relative paths in the file (and sqlite DSNs) resolve against the file's directory; the
     returned `path`, `sshd_config`, `source` paths and sqlite DSNs are absolute.
+
+    `on_stores` is called with the credential and TOTP store declarations once they are
+    validated and before the account and data store inventories are read (the slow part of a
+    large estate), so that the stores can be read meanwhile (`hardening.collectors.prefetch`).
     """
     display = os.fspath(path)
     file = Path(path)
@@ -2053,6 +2061,10 @@ def load_estate(path: str | Path) -> Estate:
     identity = _simple_section(root, "identity", _identity)
     if identity is not None:
         ctx.identities = frozenset(p.id for p in identity)
+    credential_stores = _simple_section(root, "credential_stores", _credential_store)
+    totp_stores = _simple_section(root, "totp_stores", _totp_store)
+    if on_stores is not None:
+        on_stores(credential_stores or (), totp_stores or ())
     accounts = _inventory(
         root,
         "accounts",
@@ -2061,8 +2073,6 @@ def load_estate(path: str | Path) -> Estate:
         csv_columns=_ACCOUNT_CSV,
         csv_fast=_account_csv_fast,
     )
-    credential_stores = _simple_section(root, "credential_stores", _credential_store)
-    totp_stores = _simple_section(root, "totp_stores", _totp_store)
     hosts = _simple_section(root, "hosts", _host)
     datastores = _inventory(
         root,

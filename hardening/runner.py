@@ -14,13 +14,15 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from enum import IntEnum
+from pathlib import Path
 
 from hardening import __version__
 from hardening.bulk import gc_paused
 from hardening.check import Check, equal_judgements, group_finding, group_order
 from hardening.collectors import build_context
+from hardening.collectors.prefetch import Prefetch
 from hardening.context import GROUP_ABOVE, CheckContext
-from hardening.estate import Estate
+from hardening.estate import Estate, load_estate
 from hardening.model import (
     CheckOutcome,
     CheckSpec,
@@ -69,6 +71,10 @@ class RunOptions:
     """Re-raise a crashing check instead of recording it."""
     group_above: int = GROUP_ABOVE
     """Accounts one check reports one finding each, per verdict, before grouping them."""
+    jobs: int = 1
+    """Processes the run may use: above 1, large credential and TOTP stores are read in
+    worker processes (`hardening.collectors.prefetch`) when the run loads its estate through
+    `load_and_run`."""
 
 
 def new_run_id(now: datetime) -> str:
@@ -76,21 +82,44 @@ def new_run_id(now: datetime) -> str:
     return f"{now.strftime('%Y%m%dT%H%M%SZ')}-{secrets.token_hex(3)}"
 
 
+def load_and_run(
+    path: str | Path,
+    registry: Registry,
+    options: RunOptions | None = None,
+    progress: Progress | None = None,
+) -> tuple[Estate, RunResult]:
+    """Load the estate file at `path` and run the selected checks on it; with `options.jobs`
+    above 1, the large stores are read in worker processes while the estate loads."""
+    options = options or RunOptions()
+    with Prefetch(options.jobs, needed_facets(registry, options)) as prefetch:
+        estate = load_estate(path, on_stores=prefetch.start)
+        return estate, run_checks(estate, registry, options, progress, prefetch=prefetch)
+
+
+def needed_facets(registry: Registry, options: RunOptions) -> set[str]:
+    """The facets the checks `options` selects need or use."""
+    selected = registry.select(options.include, options.exclude)
+    return {
+        facet
+        for cid in selected
+        for facet in registry.checks[cid].spec.needs | registry.checks[cid].spec.uses
+    }
+
+
 def run_checks(
     estate: Estate,
     registry: Registry,
     options: RunOptions | None = None,
     progress: Progress | None = None,
+    *,
+    prefetch: Prefetch | None = None,
 ) -> RunResult:
-    """Run the selected checks and return the finished run."""
+    """Run the selected checks and return the finished run (taking the store scans that
+    `prefetch` read, if any)."""
     options = options or RunOptions()
     started = datetime.now(UTC)
     selected = registry.select(options.include, options.exclude)
-    needed = {
-        facet
-        for cid in selected
-        for facet in registry.checks[cid].spec.needs | registry.checks[cid].spec.uses
-    }
+    needed = needed_facets(registry, options)
     today = options.today or started.date()
     findings: list[Finding] = []
     outcomes: dict[str, CheckOutcome] = {}
@@ -98,7 +127,7 @@ def run_checks(
     # would walk the whole estate and everything built so far again and again (most of the
     # check time on 100k stores). Nothing here makes reference cycles worth collecting.
     with gc_paused():
-        ctx = build_context(estate, needed, today, probe=options.probe)
+        ctx = build_context(estate, needed, today, probe=options.probe, prefetch=prefetch)
         if options.group_above != ctx.group_above:
             ctx = replace(ctx, group_above=options.group_above)
         for done, cid in enumerate(selected, start=1):

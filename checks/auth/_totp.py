@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from abc import abstractmethod
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Final
 
 from hardening.check import Check, ref
 from hardening.context import CheckContext
-from hardening.facets import TotpStoreScan
+from hardening.facets import SAMPLE_SIZE, TotpStoreScan
 from hardening.model import Finding, ResourceRef
 
-#: Account ids shown as a sample in a finding's evidence.
-SAMPLE: Final = 5
+#: Account ids shown as a sample in a finding's evidence (what a scan keeps per count).
+SAMPLE: Final = SAMPLE_SIZE
 
 
 def scans(ctx: CheckContext) -> Iterator[tuple[TotpStoreScan, ResourceRef]]:
@@ -29,12 +29,12 @@ def scans(ctx: CheckContext) -> Iterator[tuple[TotpStoreScan, ResourceRef]]:
 
 def not_judged(scan: TotpStoreScan) -> str | None:
     """Why a store with no readable seeds cannot be judged, or None when it can."""
-    if scan.records:
+    if scan.seeds:
         return None
     return "; ".join(scan.problems) or "no TOTP seeds were read from the store"
 
 
-def sample(accounts: list[str]) -> str:
+def sample(accounts: Sequence[str]) -> str:
     """Up to `SAMPLE` account ids, `;`-joined, for evidence."""
     return ";".join(accounts[:SAMPLE])
 

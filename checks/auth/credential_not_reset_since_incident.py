@@ -16,7 +16,7 @@ from hardening.check import (
     register,
 )
 from hardening.estate import Account
-from hardening.facets import CredentialStoreScan
+from hardening.facets import CredentialStoreScan, first_accounts
 from hardening.model import (
     CheckSpec,
     Finding,
@@ -124,15 +124,16 @@ class CredentialNotResetSinceIncident(Check):
         """One finding per credential store, from the change dates the store itself records."""
         if scan.unreadable is not None:
             return self.errored(where, f"Not judged: {scan.unreadable}.")
-        live = [r for r in scan.records if r.scheme not in ("locked", "empty")]
-        dated = [r for r in live if r.changed is not None]
-        stale = [r for r in dated if r.changed is not None and r.changed < discovered]
+        live = scan.undated + sum(day.count for day in scan.changes)
+        dated = sum(day.count for day in scan.changes)
+        before = [day for day in scan.changes if day.day < discovered]
+        stale = sum(day.count for day in before)
         evidence: dict[str, Scalar] = {
             "incident_discovered": discovered.isoformat(),
-            "accounts": len(live),
-            "with_change_date": len(dated),
-            "not_reset": len(stale),
-            "sample": ";".join(r.account_id for r in stale[:5]),
+            "accounts": live,
+            "with_change_date": dated,
+            "not_reset": stale,
+            "sample": ";".join(first_accounts(day.sample for day in before)),
         }
         if not dated:
             return self.skipped(
@@ -141,25 +142,25 @@ class CredentialNotResetSinceIncident(Check):
                 "resets since the incident cannot be shown",
                 evidence=evidence,
             )
-        unknown = len(live) - len(dated)
+        unknown = scan.undated
         tail = f"; {unknown:,} more have no change date" if unknown else ""
         if stale:
             return self.failed(
                 where,
-                f"{len(stale):,} of {len(live):,} stored passwords were last changed before the "
+                f"{stale:,} of {live:,} stored passwords were last changed before the "
                 f"incident was discovered on {discovered.isoformat()}{tail}",
                 evidence=evidence,
             )
         if unknown:
             return self.skipped(
                 where,
-                f"all {len(dated):,} dated passwords changed since the incident, but "
+                f"all {dated:,} dated passwords changed since the incident, but "
                 f"{unknown:,} have no change date",
                 evidence=evidence,
             )
         return self.passed(
             where,
-            f"all {len(dated):,} stored passwords changed on or after {discovered.isoformat()}",
+            f"all {dated:,} stored passwords changed on or after {discovered.isoformat()}",
             evidence=evidence,
         )
 

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
-from itertools import compress, repeat
-from operator import attrgetter, is_, not_
+from collections.abc import Iterator
 from typing import Final
 
 from hardening.check import Check, CheckContext, ref, register
 from hardening.collectors.credentials import row_problem_numbers, store_problems
 from hardening.collectors.hashes import label
-from hardening.facets import CredentialRecord, CredentialStoreScan
+from hardening.facets import CredentialStoreScan, first_accounts
 from hardening.model import CheckSpec, Finding, Remediation, ResourceRef, Scalar, Severity
 
 #: Records that are not stored hashes; plaintext is auth.password_stored_plaintext's concern.
@@ -87,29 +85,24 @@ class PasswordHashUnsalted(Check):
         if scan.unreadable is not None:
             return self.errored(resource, f"Not judged: {scan.unreadable}.")
         partial = store_problems(scan)
-        if not scan.records:
+        if not scan.accounts:
             why = "; ".join(partial) or "no credential records were read from the store"
             return self.skipped(resource, f"Not judged: {why}.")
 
-        records = scan.records
-        is_hash = list(map(not_, map(_NOT_HASHES.__contains__, map(_scheme_of, records))))
-        hashed = sum(is_hash)
-        unsalted = [
-            r
-            for r in compress(records, map(is_, map(_salted_of, records), repeat(False)))
-            if r.scheme not in _NOT_HASHES
-        ]
-        group_sizes = Counter(compress(map(_group_key_of, records), is_hash))
-        group_sizes.pop(b"", None)
-        shared = [key for key, n in group_sizes.items() if n > 1]
-        sharing = sum(group_sizes[key] for key in shared)
+        hashes = [k for k in scan.kinds if k.scheme not in _NOT_HASHES]
+        hashed = sum(k.count for k in hashes)
+        unsalted_kinds = [k for k in hashes if k.salted is False]
+        unsalted = sum(k.count for k in unsalted_kinds)
+        shared = [s for s in scan.shared if s.scheme not in _NOT_HASHES]
+        groups = sum(s.groups for s in shared)
+        sharing = sum(s.accounts for s in shared)
 
-        total = len(scan.records)
+        total = scan.accounts
         evidence: dict[str, Scalar] = {
             "accounts": total,
             "hashed_accounts": hashed,
-            "unsalted_accounts": len(unsalted),
-            "identical_hash_groups": len(shared),
+            "unsalted_accounts": unsalted,
+            "identical_hash_groups": groups,
             "accounts_sharing_a_hash": sharing,
         }
         notes = ""
@@ -138,13 +131,15 @@ class PasswordHashUnsalted(Check):
         fixes = []
         severity = Severity.HIGH
         if unsalted:
-            kinds = Counter(label(r.scheme) for r in unsalted)
+            kinds: Counter[str] = Counter()
+            for kind in unsalted_kinds:
+                kinds[label(kind.scheme)] += kind.count
             evidence["unsalted_schemes"] = ";".join(f"{k}={n}" for k, n in kinds.most_common())
             listed = "; ".join(f"{k}: {n:,}" for k, n in kinds.most_common())
-            verb = "uses an unsalted digest" if len(unsalted) == 1 else "use unsalted digests"
-            parts.append(f"{len(unsalted):,} of {total:,} accounts {verb} ({listed})")
+            verb = "uses an unsalted digest" if unsalted == 1 else "use unsalted digests"
+            parts.append(f"{unsalted:,} of {total:,} accounts {verb} ({listed})")
             fixes.append(
-                f"Force a reset for the {_count(len(unsalted), 'account')} with unsalted digests "
+                f"Force a reset for the {_count(unsalted, 'account')} with unsalted digests "
                 "and "
                 "hash new passwords with argon2id; until they reset, wrap the stored digests in "
                 "argon2id so the table stops holding table-crackable values."
@@ -152,18 +147,22 @@ class PasswordHashUnsalted(Check):
             if incident:
                 severity = Severity.CRITICAL
         if shared:
-            largest = max(group_sizes[key] for key in shared)
+            largest = max(s.largest for s in shared)
             evidence["largest_group"] = largest
             parts.append(
-                f"{_count(len(shared), 'group')} of identical stored hashes "
-                f"cover{'s' if len(shared) == 1 else ''} {sharing:,} accounts "
+                f"{_count(groups, 'group')} of identical stored hashes "
+                f"cover{'s' if groups == 1 else ''} {sharing:,} accounts "
                 f"(largest: {largest})"
             )
             fixes.append(
                 "Reset the accounts that share a stored hash and find how they got one "
                 "password (a default password or a hash copied between accounts)."
             )
-        sample = _sample(records, unsalted, shared, group_sizes)
+        # Unsalted accounts first, then accounts sharing a hash, each in store order.
+        sample = first_accounts((k.sample for k in unsalted_kinds), _SAMPLE)
+        sample += [
+            a for a in first_accounts((s.sample for s in shared), _SAMPLE) if a not in sample
+        ]
         evidence["sample_accounts"] = ";".join(sample[:_SAMPLE])
         detail = "; ".join(parts) + "."
         if severity is Severity.CRITICAL:
@@ -177,52 +176,6 @@ class PasswordHashUnsalted(Check):
             evidence=evidence,
             remediation=" ".join(fixes),
         )
-
-
-_scheme_of: Final = attrgetter("scheme")
-_salted_of: Final = attrgetter("salted")
-_group_key_of: Final = attrgetter("group_key")
-
-
-def _sample(
-    records: Sequence[CredentialRecord],
-    unsalted: Sequence[CredentialRecord],
-    shared: Sequence[bytes],
-    sizes: Mapping[bytes, int],
-) -> list[str]:
-    """Up to `_SAMPLE` accounts: unsalted ones first, then members of the shared groups in
-    order of first appearance (at most `_SAMPLE` from each group)."""
-    sample = [r.account_id for r in unsalted[:_SAMPLE]]
-    start = 0
-    while len(sample) < _SAMPLE and start < len(shared):
-        batch = shared[start : start + _SAMPLE]
-        start += len(batch)
-        members = _first_members(records, batch, sizes)
-        for key in batch:
-            if len(sample) >= _SAMPLE:
-                break  # a sample, not a list: stop before the membership test goes quadratic
-            sample.extend(a for a in members[key] if a not in sample)
-    return sample
-
-
-def _first_members(
-    records: Sequence[CredentialRecord], keys: Sequence[bytes], sizes: Mapping[bytes, int]
-) -> dict[bytes, list[str]]:
-    """The first `_SAMPLE` account ids (store order) of each group in `keys`; stops reading
-    the store once every group is complete."""
-    members: dict[bytes, list[str]] = {key: [] for key in keys}
-    limits = {key: min(_SAMPLE, sizes[key]) for key in keys}
-    incomplete = len(keys)
-    for record in records:
-        got = members.get(record.group_key)
-        if got is None or record.scheme in _NOT_HASHES or len(got) >= limits[record.group_key]:
-            continue
-        got.append(record.account_id)
-        if len(got) == limits[record.group_key]:
-            incomplete -= 1
-            if not incomplete:
-                break
-    return members
 
 
 def _count(n: int, noun: str) -> str:

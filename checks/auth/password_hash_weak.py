@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
-from operator import attrgetter
 from typing import Final
 
 from hardening.check import Check, CheckContext, ref, register
 from hardening.collectors.credentials import row_problem_numbers, store_problems
 from hardening.collectors.hashes import BROKEN_SCHEMES, label, passlib_handler
 from hardening.estate import Policy
-from hardening.facets import CredentialRecord, CredentialStoreScan
+from hardening.facets import CredentialStoreScan, HashKind, first_accounts
 from hardening.model import CheckSpec, Finding, Remediation, ResourceRef, Scalar, Severity
 
 #: OWASP Password Storage Cheat Sheet: argon2id settings of equal strength (memory KiB, t).
@@ -124,35 +123,36 @@ class PasswordHashWeak(Check):
         if scan.unreadable is not None:
             return self.errored(resource, f"Not judged: {scan.unreadable}.")
         partial = store_problems(scan)
-        if not scan.records:
+        if not scan.accounts:
             why = "; ".join(partial) or "no credential records were read from the store"
             return self.skipped(resource, f"Not judged: {why}.")
 
-        kinds = _kinds(scan.records)
+        kinds = scan.kinds
         schemes: Counter[str] = Counter()
         weak: Counter[str] = Counter()
         weak_schemes: Counter[str] = Counter()
-        weak_kinds: set[tuple[str, int]] = set()
+        weak_kinds: list[HashKind] = []
         severities: dict[str, Severity] = {}
         locked_weak = 0
-        # Judged once per distinct (scheme, parameters), weighted by how many records share it.
-        for key, (record, count) in kinds.items():
-            schemes[record.scheme] += count
-            if record.scheme in _NOT_JUDGED:
-                behind = record.params.get("locked_scheme")
+        # Judged once per distinct (scheme, parameters), weighted by how many accounts share it.
+        for kind in kinds:
+            count = kind.count
+            schemes[kind.scheme] += count
+            if kind.scheme in _NOT_JUDGED:
+                behind = kind.params.get("locked_scheme")
                 if behind is not None and (behind not in allowed or behind in BROKEN_SCHEMES):
                     locked_weak += count
                 continue
-            problem = weakness(record, policy, allowed, incident=incident)
+            problem = weakness(kind, policy, allowed, incident=incident)
             if problem is None:
                 continue
             what, severity = problem
             weak[what] += count
             severities[what] = max(severities.get(what, severity), severity, key=_rank)
-            weak_schemes[record.scheme] += count
-            weak_kinds.add(key)
+            weak_schemes[kind.scheme] += count
+            weak_kinds.append(kind)
 
-        total = len(scan.records)
+        total = scan.accounts
         evidence: dict[str, Scalar] = {
             "accounts": total,
             "weak_accounts": weak_schemes.total(),
@@ -161,7 +161,9 @@ class PasswordHashWeak(Check):
         notes = _notes(scan, schemes, locked_weak, evidence)
         if weak_kinds:
             evidence["weak_groups"] = "; ".join(f"{w}: {n}" for w, n in weak.most_common())
-            evidence["sample_accounts"] = ";".join(_first_accounts(scan.records, weak_kinds))
+            evidence["sample_accounts"] = ";".join(
+                first_accounts((k.sample for k in weak_kinds), _SAMPLE)
+            )
             severity = max(severities.values(), key=_rank)
             groups = weak.most_common()
             shown = "; ".join(
@@ -207,42 +209,6 @@ class PasswordHashWeak(Check):
         )
 
 
-_scheme_of: Final = attrgetter("scheme")
-_params_of: Final = attrgetter("params")
-
-#: A kind of stored hash: its scheme and the identity of its (shared) parameters mapping.
-Kind = tuple[str, int]
-
-
-def _kind_keys(records: Sequence[CredentialRecord]) -> Iterator[Kind]:
-    return zip(map(_scheme_of, records), map(id, map(_params_of, records)), strict=True)
-
-
-def _kinds(records: Sequence[CredentialRecord]) -> dict[Kind, tuple[CredentialRecord, int]]:
-    """Records grouped by scheme and parameters: a record standing for each kind, and how
-    many records are of that kind, in order of first appearance.
-
-    Records of one kind share their parameters mapping (the classifier returns one per
-    parameter prefix), so a store of a million records has a handful of kinds. Records with
-    equal but distinct mappings are separate kinds, which only costs a repeated judgement.
-    """
-    counts = Counter(_kind_keys(records))
-    # Any record of a kind stands for it: judging reads only the scheme and parameters.
-    standing = dict(zip(_kind_keys(records), records, strict=True))
-    return {key: (standing[key], count) for key, count in counts.items()}
-
-
-def _first_accounts(records: Sequence[CredentialRecord], kinds: set[Kind]) -> list[str]:
-    """The first `_SAMPLE` account ids (in store order) whose records are of one of `kinds`."""
-    found: list[str] = []
-    for key, record in zip(_kind_keys(records), records, strict=True):
-        if key in kinds:
-            found.append(record.account_id)
-            if len(found) == _SAMPLE:
-                break
-    return found
-
-
 def _rank(severity: Severity) -> int:
     return severity.rank
 
@@ -279,10 +245,10 @@ def _notes(
 
 
 def weakness(
-    record: CredentialRecord, policy: Policy, allowed: frozenset[str], *, incident: bool
+    kind: HashKind, policy: Policy, allowed: frozenset[str], *, incident: bool
 ) -> tuple[str, Severity] | None:
-    """What is weak about one stored hash, and how bad it is; None when it is acceptable."""
-    scheme, p = record.scheme, record.params
+    """What is weak about one kind of stored hash, and how bad it is; None when acceptable."""
+    scheme, p = kind.scheme, kind.params
     if scheme == "unknown":
         return "an unrecognised format (inspect by hand)", Severity.MEDIUM
     if scheme not in allowed:
@@ -340,15 +306,15 @@ def _int(value: int | str | None) -> int | None:
 
 def remediation(
     scan: CredentialStoreScan,
-    kinds: Mapping[Kind, tuple[CredentialRecord, int]],
+    kinds: Sequence[HashKind],
     weak_schemes: Mapping[str, int],
     policy: Policy,
     allowed: frozenset[str],
     *,
     incident: bool,
 ) -> str:
-    """A fix tailored to the store's kind and the schemes found in it (`kinds` from `_kinds`,
-    `weak_schemes` counts the weak records by scheme)."""
+    """A fix tailored to the store's kind and the schemes found in it (`weak_schemes` counts
+    the weak accounts by scheme)."""
     broken = {s: n for s, n in weak_schemes.items() if s in BROKEN_SCHEMES}
     reset = ""
     if broken:
@@ -408,30 +374,28 @@ def _preferred(policy: Policy, allowed: frozenset[str]) -> str:
     return "argon2"
 
 
-def _crypt_context(
-    kinds: Mapping[Kind, tuple[CredentialRecord, int]], policy: Policy, allowed: frozenset[str]
-) -> str:
+def _crypt_context(kinds: Sequence[HashKind], policy: Policy, allowed: frozenset[str]) -> str:
     counts: Counter[str] = Counter()
     deprecated: set[str] = set()
     unhandled: set[str] = set()
     good_argon2: Counter[tuple[int, int, int]] = Counter()
-    for record, count in kinds.values():
-        if record.scheme in _NOT_JUDGED or record.scheme == "unknown":
+    for kind in kinds:
+        if kind.scheme in _NOT_JUDGED or kind.scheme == "unknown":
             continue
-        handler = passlib_handler(record.scheme, record.params)
+        handler = passlib_handler(kind.scheme, kind.params)
         if handler is None:
-            unhandled.add(label(record.scheme))
+            unhandled.add(label(kind.scheme))
             continue
-        counts[handler] += count
-        if record.scheme not in allowed or record.scheme in BROKEN_SCHEMES:
+        counts[handler] += kind.count
+        if kind.scheme not in allowed or kind.scheme in BROKEN_SCHEMES:
             deprecated.add(handler)
-        elif record.scheme == "argon2" and _argon2_weakness(record.params) is None:
+        elif kind.scheme == "argon2" and _argon2_weakness(kind.params) is None:
             # Keep the store's own good argon2id settings: a context default below them
             # would make verify_and_update() rehash strong hashes into weaker ones.
-            p = record.params
+            p = kind.params
             good_argon2[
                 (_int(p["memory_kib"]) or 0, _int(p["time_cost"]) or 0, _int(p["parallelism"]) or 1)
-            ] += count
+            ] += kind.count
     preferred = _preferred(policy, allowed)
     schemes = [preferred, *(h for h, _ in counts.most_common() if h != preferred)]
     args = [f"schemes={schemes!r}".replace("'", '"')]

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
-from operator import attrgetter
+from collections.abc import Iterator
 from typing import Final
 
 from hardening.check import Check, CheckContext, ref, register
 from hardening.collectors.credentials import row_problem_numbers, store_problems
-from hardening.facets import CredentialRecord, CredentialStoreScan
+from hardening.facets import CredentialStoreScan, first_accounts
 from hardening.model import CheckSpec, Finding, Remediation, ResourceRef, Scalar, Severity
 
 _SAMPLE: Final = 5
@@ -83,22 +81,24 @@ class PasswordStoredPlaintext(Check):
         if scan.unreadable is not None:
             return self.errored(resource, f"Not judged: {scan.unreadable}.")
         partial = store_problems(scan)
-        if not scan.records:
+        if not scan.accounts:
             why = "; ".join(partial) or "no credential records were read from the store"
             return self.skipped(resource, f"Not judged: {why}.")
 
-        total = len(scan.records)
-        schemes = Counter(map(_scheme_of, scan.records))
-        plaintext = _of_scheme(scan.records, "plaintext", schemes)
-        empty = _of_scheme(scan.records, "empty", schemes)
+        total = scan.accounts
+        plaintext = [k for k in scan.kinds if k.scheme == "plaintext"]
+        empty = [k for k in scan.kinds if k.scheme == "empty"]
+        n_plain = sum(k.count for k in plaintext)
+        n_empty = sum(k.count for k in empty)
         passwordless = empty if scan.kind == "shadow" else []
+        n_passwordless = n_empty if passwordless else 0
         evidence: dict[str, Scalar] = {
             "accounts": total,
-            "plaintext_accounts": len(plaintext),
-            "empty_password_accounts": len(empty),
+            "plaintext_accounts": n_plain,
+            "empty_password_accounts": n_empty,
         }
         notes = ""
-        unknown = schemes["unknown"]
+        unknown = scan.count("unknown")
         if unknown:
             evidence["unrecognised_values"] = unknown
             notes += (
@@ -106,9 +106,9 @@ class PasswordStoredPlaintext(Check):
                 f"{'was' if unknown == 1 else 'were'} not counted as plaintext "
                 "(see auth.password_hash_weak)."
             )
-        if empty and not passwordless:
+        if n_empty and not passwordless:
             notes += (
-                f" {_count(len(empty), 'account')} with no stored password (empty or NULL): "
+                f" {_count(n_empty, 'account')} with no stored password (empty or NULL): "
                 "confirm they cannot sign in with a password."
             )
         rows = row_problem_numbers(scan)
@@ -117,7 +117,7 @@ class PasswordStoredPlaintext(Check):
             evidence["unreadable_row_count"] = len(rows)
             notes += f" {_count(len(rows), 'row')} could not be read (see evidence)."
 
-        if not plaintext and not passwordless:
+        if not n_plain and not n_passwordless:
             if partial:
                 return self.skipped(
                     resource,
@@ -132,45 +132,34 @@ class PasswordStoredPlaintext(Check):
 
         parts = []
         fixes = []
-        if plaintext:
-            verb = "stores its password" if len(plaintext) == 1 else "store their passwords"
-            parts.append(f"{len(plaintext):,} of {total:,} accounts {verb} in plaintext")
-            shared = Counter(r.group_key for r in plaintext if r.group_key)
-            groups = [n for n in shared.values() if n > 1]
+        if n_plain:
+            verb = "stores its password" if n_plain == 1 else "store their passwords"
+            parts.append(f"{n_plain:,} of {total:,} accounts {verb} in plaintext")
+            groups = sum(s.groups for s in scan.shared if s.scheme == "plaintext")
             if groups:
-                evidence["shared_plaintext_groups"] = len(groups)
-                parts.append(f"{_count(len(groups), 'group')} of those accounts share one password")
-            fixes.append(_plaintext_fix(scan.kind, len(plaintext)))
-        if passwordless:
-            entries = "shadow entry" if len(passwordless) == 1 else "shadow entries"
+                evidence["shared_plaintext_groups"] = groups
+                parts.append(f"{_count(groups, 'group')} of those accounts share one password")
+            fixes.append(_plaintext_fix(scan.kind, n_plain))
+        if n_passwordless:
+            entries = "shadow entry" if n_passwordless == 1 else "shadow entries"
             parts.append(
-                f"{len(passwordless):,} {entries} with an empty password field (passwordless login)"
+                f"{n_passwordless:,} {entries} with an empty password field (passwordless login)"
             )
             fixes.append(
                 "Lock or set a password for the passwordless accounts (`passwd -l USER`) and "
                 "remove `nullok` from pam_unix in /etc/pam.d/common-auth."
             )
-        affected = plaintext + passwordless
-        evidence["sample_accounts"] = ";".join(r.account_id for r in affected[:_SAMPLE])
+        # Plaintext accounts first, then passwordless ones, each in store order.
+        sample = first_accounts((k.sample for k in plaintext), _SAMPLE)
+        sample += first_accounts((k.sample for k in passwordless), _SAMPLE)
+        evidence["sample_accounts"] = ";".join(sample[:_SAMPLE])
         return self.failed(
             resource,
             "; ".join(parts) + "." + notes,
-            severity=Severity.CRITICAL if plaintext else Severity.HIGH,
+            severity=Severity.CRITICAL if n_plain else Severity.HIGH,
             evidence=evidence,
             remediation=" ".join(fixes),
         )
-
-
-_scheme_of: Final = attrgetter("scheme")
-
-
-def _of_scheme(
-    records: Sequence[CredentialRecord], scheme: str, counts: Mapping[str, int]
-) -> list[CredentialRecord]:
-    """The records of `scheme`, in store order (without a pass when `counts` says none)."""
-    if not counts.get(scheme):
-        return []
-    return [r for r in records if r.scheme == scheme]
 
 
 def _count(n: int, noun: str) -> str:

@@ -53,21 +53,20 @@ class TotpSecretInvalid(TotpStoreCheck):
     )
 
     def judge(self, ctx: CheckContext, scan: TotpStoreScan, resource: ResourceRef) -> Finding:
-        bad = [r.account_id for r in scan.records if not r.valid_base32]
         evidence: dict[str, Scalar] = {
-            "seeds": len(scan.records),
-            "invalid": len(bad),
-            "sample": sample(bad),
+            "seeds": scan.seeds,
+            "invalid": scan.invalid,
+            "sample": sample(scan.invalid_sample),
         }
-        if bad:
+        if scan.invalid:
             return self.failed(
                 resource,
-                f"{len(bad)} of {len(scan.records)} stored TOTP seeds are not valid base32",
+                f"{scan.invalid} of {scan.seeds} stored TOTP seeds are not valid base32",
                 evidence=evidence,
             )
         else:
             return self.passed(
                 resource,
-                f"all {len(scan.records)} TOTP seeds decode as base32",
+                f"all {scan.seeds} TOTP seeds decode as base32",
                 evidence=evidence,
             )

@@ -2,24 +2,18 @@
 
 from __future__ import annotations
 
-from collections import Counter
-from operator import attrgetter
-from typing import Final
-
 from hardening.check import CheckContext, register
 from hardening.facets import TotpStoreScan
 from hardening.model import CheckSpec, Finding, Remediation, ResourceRef, Scalar, Severity
 
 from ._totp import TotpStoreCheck, sample
 
-_group_key_of: Final = attrgetter("group_key")
-
 
 @register
 class TotpSecretShared(TotpStoreCheck):
     """What it does
-    Compares the TOTP seeds in each declared TOTP store (by a keyed digest made for this run
-    only; seeds are never kept) and fails the store when one seed is enrolled on more than
+    Compares the TOTP seeds in each declared TOTP store (by a hash that means nothing outside
+    this run; seeds are never kept) and fails the store when one seed is enrolled on more than
     one account. Reports the number of shared seeds and accounts, never the seed.
 
     Why is this bad
@@ -58,33 +52,22 @@ class TotpSecretShared(TotpStoreCheck):
     )
 
     def judge(self, ctx: CheckContext, scan: TotpStoreScan, resource: ResourceRef) -> Finding:
-        # Count seeds per key first (in C); only keys seen more than once need their accounts.
-        seen = Counter(map(_group_key_of, scan.records))
-        seen.pop(b"", None)
-        groups: dict[bytes, set[str]] = {key: set() for key, n in seen.items() if n > 1}
-        if groups:
-            for r in scan.records:
-                members = groups.get(r.group_key)
-                if members is not None:
-                    members.add(r.account_id)
-        shared = [sorted(members) for members in groups.values() if len(members) > 1]
-        accounts = sorted(a for group in shared for a in group)
         evidence: dict[str, Scalar] = {
-            "seeds": len(scan.records),
-            "shared_seeds": len(shared),
-            "accounts_sharing": len(accounts),
-            "sample": sample(accounts),
+            "seeds": scan.seeds,
+            "shared_seeds": scan.shared_seeds,
+            "accounts_sharing": scan.sharing_accounts,
+            "sample": sample(scan.sharing_sample),
         }
-        if shared:
+        if scan.shared_seeds:
             return self.failed(
                 resource,
-                f"{len(shared)} TOTP seed(s) are each enrolled on several accounts "
-                f"({len(accounts)} accounts in all)",
+                f"{scan.shared_seeds} TOTP seed(s) are each enrolled on several accounts "
+                f"({scan.sharing_accounts} accounts in all)",
                 evidence=evidence,
             )
         else:
             return self.passed(
                 resource,
-                f"each of {len(scan.records)} TOTP seeds belongs to one account",
+                f"each of {scan.seeds} TOTP seeds belongs to one account",
                 evidence=evidence,
             )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from hardening.check import CheckContext, register
-from hardening.facets import TotpStoreScan
+from hardening.facets import TotpStoreScan, first_accounts
 from hardening.model import CheckSpec, Finding, Remediation, ResourceRef, Scalar, Severity
 
 from ._totp import TotpStoreCheck, sample
@@ -57,20 +57,21 @@ class TotpSecretTooShort(TotpStoreCheck):
 
     def judge(self, ctx: CheckContext, scan: TotpStoreScan, resource: ResourceRef) -> Finding:
         floor = ctx.policy.totp_secret_min_bits
-        valid = [r for r in scan.records if r.bits is not None]
-        short = [r for r in valid if r.bits is not None and r.bits < floor]
-        shortest = min((r.bits for r in valid if r.bits is not None), default=None)
+        valid = sum(length.count for length in scan.lengths)
+        too_short = [length for length in scan.lengths if length.bits < floor]
+        short = sum(length.count for length in too_short)
+        shortest = min((length.bits for length in scan.lengths), default=None)
         evidence: dict[str, Scalar] = {
-            "seeds": len(valid),
-            "short": len(short),
+            "seeds": valid,
+            "short": short,
             "shortest_bits": shortest,
             "min_bits": floor,
-            "sample": sample([r.account_id for r in short]),
+            "sample": sample(first_accounts(length.sample for length in too_short)),
         }
         if not short:
             return self.passed(
                 resource,
-                f"all {len(valid)} valid TOTP seeds have at least {floor} bits",
+                f"all {valid} valid TOTP seeds have at least {floor} bits",
                 evidence=evidence,
             )
         severity = (
@@ -78,7 +79,7 @@ class TotpSecretTooShort(TotpStoreCheck):
         )
         return self.failed(
             resource,
-            f"{len(short)} of {len(valid)} TOTP seeds are shorter than {floor} bits "
+            f"{short} of {valid} TOTP seeds are shorter than {floor} bits "
             f"(shortest: {shortest} bits)",
             severity=severity,
             evidence=evidence,

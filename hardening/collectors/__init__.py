@@ -20,6 +20,7 @@ from hardening.facets import CredentialStoreScan, TotpStoreScan
 
 if TYPE_CHECKING:
     from hardening.collectors.keycloak import KeycloakRealm
+    from hardening.collectors.prefetch import Prefetch
 
 log = logging.getLogger(__name__)
 
@@ -32,8 +33,10 @@ def build_context(
     today: date,
     *,
     probe: bool = False,
+    prefetch: Prefetch | None = None,
 ) -> CheckContext:
-    """Collect the facets in `facets` from the estate's inputs into a `CheckContext`."""
+    """Collect the facets in `facets` from the estate's inputs into a `CheckContext`, taking
+    the scans `prefetch` read in worker processes (see `hardening.collectors.prefetch`)."""
     errors: dict[str, str] = {}
 
     def guarded(name: str, collect: Callable[[], T]) -> T | None:
@@ -47,10 +50,16 @@ def build_context(
 
     credential_scans = sshd = None
     if "credential_stores" in facets and estate.credential_stores:
-        credential_scans = tuple(_scan_or_unreadable(s) for s in estate.credential_stores)
+        credential_scans = tuple(
+            (prefetch and prefetch.credential_scan(s)) or _scan_or_unreadable(s)
+            for s in estate.credential_stores
+        )
     totp_scans = None
     if "totp_stores" in facets and estate.totp_stores:
-        totp_scans = tuple(_totp_or_unreadable(s) for s in estate.totp_stores)
+        totp_scans = tuple(
+            (prefetch and prefetch.totp_scan(s)) or _totp_or_unreadable(s)
+            for s in estate.totp_stores
+        )
     if "sshd" in facets and estate.hosts:
         from hardening.collectors.sshd import read_sshd_config
 
@@ -118,7 +127,7 @@ def _scan_or_unreadable(store: CredentialStore) -> CredentialStoreScan:
         return scan_credential_store(store)
     except Exception as exc:
         return CredentialStoreScan(
-            store.id, store.kind, (), unreadable=_unreadable_reason(store.id, exc)
+            store.id, store.kind, unreadable=_unreadable_reason(store.id, exc)
         )
 
 
@@ -129,4 +138,4 @@ def _totp_or_unreadable(store: TotpStore) -> TotpStoreScan:
     try:
         return scan_totp_store(store)
     except Exception as exc:
-        return TotpStoreScan(store.id, (), unreadable=_unreadable_reason(store.id, exc))
+        return TotpStoreScan(store.id, unreadable=_unreadable_reason(store.id, exc))

@@ -1,8 +1,15 @@
 """Read credential stores (shadow, htpasswd, SQL tables) into `CredentialStoreScan` facets.
 
-Every stored value is reduced on the spot to its scheme, cost and a keyed `group_key`; the
-value itself is never kept, logged or put into a message. Rows are streamed: a file is read a
-line at a time and a table through a cursor in batches, so a large store never sits in memory.
+Every stored value is reduced on the spot to its scheme, cost and a key for spotting equal
+values (`tally.value_key`); the value itself is never kept, logged or put into a message. Rows
+are streamed: a file is read a line at a time and a table through a cursor in batches, so a
+large store never sits in memory, and `CredentialTally` sums them up into counts.
+
+Speed
+    A table is read a batch of rows at a time. A batch whose account ids and stored values are
+    all non-empty text (nearly every batch) is reduced column by column: types are checked,
+    keys taken and change dates looked up with `map` and `set` in C, and only `classify` runs
+    once per row in Python. Any other batch is read row by row, which reports each problem.
 
 Problems and failures
     A row that cannot be read fully (a missing field, bad UTF-8, a date that is not a date)
@@ -31,17 +38,16 @@ Formats
 
 from __future__ import annotations
 
-import hashlib
 import re
-import secrets
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import closing
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
 from types import MappingProxyType
-from typing import Final
+from typing import Any, Final, cast
 
-from hardening.bulk import gc_paused, slot_setters
+from hardening.bulk import gc_paused
 from hardening.collectors.hashes import EMPTY, LOCKED, Classified, classify, locked_over
 from hardening.collectors.sqlsource import (
     IDENT_RE,
@@ -53,21 +59,23 @@ from hardening.collectors.sqlsource import (
     sqlite_path,
     valid_table,
 )
+from hardening.collectors.tally import CredentialTally, value_key
 from hardening.estate import CredentialStore
 from hardening.facets import CredentialRecord, CredentialStoreScan
 
 __all__ = [
     "CredentialStoreError",
-    "group_key",
+    "CredentialTally",
+    "read_batches",
+    "read_records",
     "row_problem_numbers",
     "scan_credential_store",
     "store_problems",
 ]
 
-#: Key of the keyed BLAKE2 `group_key`: random per process, never stored or logged.
-_GROUP_KEY: Final = secrets.token_bytes(32)
 _EPOCH: Final = date(1970, 1, 1)
-_BATCH: Final = 1000
+#: Rows fetched and reduced at a time.
+_BATCH: Final = 4096
 _ROW_PROBLEM_RE: Final = re.compile(r"row (\d+): ")
 #: Epoch values above this are read as milliseconds (10^11 s is the year 5138).
 _EPOCH_MS_THRESHOLD: Final = 10**11
@@ -80,13 +88,36 @@ CredentialStoreError = StoreReadError
 
 def scan_credential_store(store: CredentialStore) -> CredentialStoreScan:
     """Read one credential store into a scan; see the module docstring for failure modes."""
+    tally = CredentialTally()
+    problems: list[str] = []
+    why = _read(store, tally, problems)
+    if why is not None:
+        return _unusable(store, why)
+    return tally.scan(store.id, store.kind, problems)
+
+
+def read_records(store: CredentialStore) -> tuple[list[CredentialRecord], list[str]]:
+    """Every row of a credential store as a record, and the problems met: to look into one
+    store (a scan keeps only counts). Fails as `scan_credential_store` does."""
+    tally = CredentialTally()
+    problems: list[str] = []
+    why = _read(store, tally, problems)
+    if why is not None:
+        return [], [f"store {store.id}: {why}"]
+    return tally.records(), problems
+
+
+def _read(store: CredentialStore, tally: CredentialTally, problems: list[str]) -> str | None:
+    """Read the store's rows into `tally`; why its declaration cannot be used, or None."""
     if store.kind == "shadow":
-        return _scan_file(store, _shadow_line)
+        _read_file(store, _shadow_line, tally, problems)
+        return None
     if store.kind == "htpasswd":
-        return _scan_file(store, _htpasswd_line)
+        _read_file(store, _htpasswd_line, tally, problems)
+        return None
     if store.kind == "sql":
-        return _scan_sql(store)
-    return _unusable(store, "this credential store kind is not supported")
+        return _read_sql(store, tally, problems)
+    return "this credential store kind is not supported"
 
 
 def store_problems(scan: CredentialStoreScan) -> list[str]:
@@ -104,52 +135,8 @@ def row_problem_numbers(scan: CredentialStoreScan) -> list[int]:
     return list(rows)
 
 
-#: The keyed hash state after absorbing the key: copying it skips the key block per value.
-_KEYED: Final = hashlib.blake2b(key=_GROUP_KEY, digest_size=16)
-#: Schemes whose records carry no `group_key` (nothing is stored to compare).
-_UNKEYED: Final = frozenset({"empty", "locked"})
-
-
-def group_key(value: str) -> bytes:
-    """Keyed digest of a stored value: equal values, equal keys; meaningless outside the run."""
-    digest = _KEYED.copy()
-    digest.update(value.encode("utf-8", "surrogateescape"))
-    return digest.digest()
-
-
-#: `object.__new__`, typed for the class: a record with no slot set yet.
-_new_credential: Final = CredentialRecord.__new__
-(
-    _set_account_id,
-    _set_row,
-    _set_scheme,
-    _set_params,
-    _set_salted,
-    _set_group_key,
-    _set_changed,
-) = slot_setters(
-    CredentialRecord,
-    ("account_id", "row", "scheme", "params", "salted", "group_key", "changed"),
-)
-
-
-def _record(
-    account_id: str, row: int, value: str, found: Classified, changed: date | None = None
-) -> CredentialRecord:
-    scheme = found.scheme
-    return CredentialRecord(
-        account_id,
-        row,
-        scheme,
-        found.params,
-        found.salted,
-        b"" if scheme in _UNKEYED else group_key(value.strip()),
-        changed,
-    )
-
-
 def _unusable(store: CredentialStore, why: str) -> CredentialStoreScan:
-    return CredentialStoreScan(store.id, store.kind, (), (f"store {store.id}: {why}",))
+    return CredentialStoreScan(store.id, store.kind, problems=(f"store {store.id}: {why}",))
 
 
 def _cannot_read(store: CredentialStore, what: str, exc: BaseException) -> CredentialStoreError:
@@ -159,17 +146,19 @@ def _cannot_read(store: CredentialStore, what: str, exc: BaseException) -> Crede
 
 # --- files -------------------------------------------------------------------------------------
 
-LineParser = Callable[[int, str, list[str]], CredentialRecord | None]
+#: A row read from a file: account id, stored value, its classification, change date.
+FileRow = tuple[str, str, Classified, date | None]
+LineParser = Callable[[int, str, list[str]], FileRow | None]
 
 
-def _scan_file(store: CredentialStore, parse: LineParser) -> CredentialStoreScan:
-    problems: list[str] = []
-    records: list[CredentialRecord] = []
+def _read_file(
+    store: CredentialStore, parse: LineParser, tally: CredentialTally, problems: list[str]
+) -> None:
     for number, line in _lines(store, problems):
-        record = parse(number, line, problems)
-        if record is not None:
-            records.append(record)
-    return CredentialStoreScan(store.id, store.kind, tuple(records), tuple(problems))
+        row = parse(number, line, problems)
+        if row is not None:
+            name, value, found, changed = row
+            tally.add(name, number, found, value, changed)
 
 
 def _lines(store: CredentialStore, problems: list[str]) -> Iterator[tuple[int, str]]:
@@ -208,7 +197,7 @@ def _shadow_value(value: str) -> Classified:
     return classify(value)
 
 
-def _shadow_line(number: int, line: str, problems: list[str]) -> CredentialRecord | None:
+def _shadow_line(number: int, line: str, problems: list[str]) -> FileRow | None:
     if not line.strip():
         return None
     if line[0] in "+-":
@@ -238,10 +227,10 @@ def _shadow_line(number: int, line: str, problems: list[str]) -> CredentialRecor
                 changed = _EPOCH + timedelta(days=days)
         except (ValueError, OverflowError):
             problems.append(f"row {number}: last-change field is not a day count")
-    return _record(name, number, value, found, changed)
+    return name, value, found, changed
 
 
-def _htpasswd_line(number: int, line: str, problems: list[str]) -> CredentialRecord | None:
+def _htpasswd_line(number: int, line: str, problems: list[str]) -> FileRow | None:
     stripped = line.strip()
     if not stripped or stripped.startswith("#"):
         return None
@@ -253,36 +242,42 @@ def _htpasswd_line(number: int, line: str, problems: list[str]) -> CredentialRec
         problems.append(f"row {number}: empty user name")
         return None
     value = rest.split(":", 1)[0]  # mod_authn_file stops the password at the next ':'
-    return _record(user, number, value, classify(value))
+    return user, value, classify(value), None
 
 
 # --- SQL ---------------------------------------------------------------------------------------
 
 
-def _scan_sql(store: CredentialStore) -> CredentialStoreScan:
+def _read_sql(store: CredentialStore, tally: CredentialTally, problems: list[str]) -> str | None:
     if not store.dsn:
-        return _unusable(store, "no dsn declared")
+        return "no dsn declared"
     engine = dsn_engine(store.dsn)
     if engine in POSTGRES_SCHEMES:
-        from hardening.collectors.postgres import scan_credentials
+        from hardening.collectors.postgres import read_credentials
 
-        return scan_credentials(store)
+        return read_credentials(store, tally, problems)
     if engine != "sqlite":
-        return _unusable(
-            store,
-            "store kind sql with this database engine is not supported "
-            "(SQLite and PostgreSQL only)",
+        return (
+            "store kind sql with this database engine is not supported (SQLite and PostgreSQL only)"
         )
     path = sqlite_path(store.dsn, store.location.file)
     if path is None:
-        return _unusable(store, "the sqlite DSN names no database file (sqlite:////path.db)")
+        return "the sqlite DSN names no database file (sqlite:////path.db)"
     names = _sql_names(store)
     if isinstance(names, str):
-        return _unusable(store, names)
+        return names
     table, columns = names
     with closing(open_readonly(store.id, path)) as conn:
         cursor = select(store.id, conn, table, columns)
-        return _read_rows(store, cursor, with_changed=len(columns) == 3)
+        read_batches(
+            store.id,
+            partial(cursor.fetchmany, _BATCH),
+            sqlite3.Error,
+            tally,
+            problems,
+            with_changed=len(columns) == 3,
+        )
+    return None
 
 
 def _sql_names(store: CredentialStore) -> tuple[str, tuple[str, ...]] | str:
@@ -307,68 +302,115 @@ def _sql_names(store: CredentialStore) -> tuple[str, tuple[str, ...]] | str:
     return store.table, tuple(columns)
 
 
-def _read_rows(
-    store: CredentialStore, cursor: sqlite3.Cursor, *, with_changed: bool
-) -> CredentialStoreScan:
-    problems: list[str] = []
-    records: list[CredentialRecord] = []
-    append = records.append
+def read_batches(
+    store_id: str,
+    fetch: Callable[[], Sequence[tuple[object, ...]]],
+    errors: type[Exception] | tuple[type[Exception], ...],
+    tally: CredentialTally,
+    problems: list[str],
+    *,
+    with_changed: bool,
+) -> None:
+    """Read `(account id, stored value[, changed])` rows from `fetch` (a cursor's fetchmany)
+    into `tally`, a batch at a time, until it returns no rows. A database error (`errors`)
+    ends the read with a problem "reading stopped after row N"."""
     number = 0
+    dates = _ChangedDates()
     try:
         with gc_paused():
-            while batch := cursor.fetchmany(_BATCH):
-                for row in batch:
-                    number += 1
-                    record = _sql_record(number, row, with_changed, problems)
-                    if record is not None:
-                        append(record)
-    except sqlite3.Error as exc:
+            while batch := fetch():
+                if not _batch_of_text(batch, number, with_changed, tally, problems, dates):
+                    for offset, row in enumerate(batch, start=number + 1):
+                        _one_row(offset, row, with_changed, tally, problems)
+                number += len(batch)
+    except errors as exc:
         problems.append(
-            f"store {store.id}: reading stopped after row {number} ({type(exc).__name__})"
+            f"store {store_id}: reading stopped after row {number} ({type(exc).__name__})"
         )
-    return CredentialStoreScan(store.id, store.kind, tuple(records), tuple(problems))
 
 
-def _sql_record(
-    number: int, row: tuple[object, ...], with_changed: bool, problems: list[str]
-) -> CredentialRecord | None:
-    # Text columns, the common case, skip the general conversions (`_text`, `_stored_value`).
-    account = row[0]
-    if type(account) is not str:
-        account = _text(account)
+def _batch_of_text(  # noqa: PLR0917 - the read loop's state, passed once per batch
+    batch: Sequence[tuple[object, ...]],
+    number: int,
+    with_changed: bool,
+    tally: CredentialTally,
+    problems: list[str],
+    dates: _ChangedDates,
+) -> bool:
+    """Add a batch whose account ids and stored values are all non-empty text, column by
+    column (the common case, mostly in C); False, adding nothing, for any other batch."""
+    columns = list(zip(*batch, strict=True))
+    accounts, values = columns[0], columns[1]
+    if set(map(type, accounts)) != _STR or "" in accounts or set(map(type, values)) != _STR:
+        return False
+    changed: list[date | None]
+    if with_changed:
+        raws = columns[2]
+        if bool in set(map(type, raws)):  # True == 1: the cache would mistake it for an epoch
+            return False
+        try:
+            changed = list(map(dates.__getitem__, raws))
+        except TypeError:  # an unhashable value: the row-by-row path reports it
+            return False
+        if _NOT_A_DATE in changed:
+            for offset, day in enumerate(changed):
+                if day is _NOT_A_DATE:
+                    problems.append(f"row {number + offset + 1}: {_BAD_DATE}")
+                    changed[offset] = None
+    else:
+        changed = [None] * len(batch)
+    texts = cast("Sequence[str]", values)  # checked above
+    tally.extend(
+        cast("Sequence[str]", accounts),
+        range(number + 1, number + len(batch) + 1),
+        list(map(classify, texts)),
+        map(value_key, texts),
+        changed,
+    )
+    return True
+
+
+def _one_row(
+    number: int,
+    row: tuple[object, ...],
+    with_changed: bool,
+    tally: CredentialTally,
+    problems: list[str],
+) -> None:
+    account = _text(row[0])
     if not account:
         problems.append(f"row {number}: account id is empty")
-        return None
-    value = row[1]
-    if type(value) is not str:
-        value = _stored_value(value)
-    found = EMPTY if value is None else classify(value)
+        return
+    value = _stored_value(row[1])
     changed = None
     if with_changed:
-        raw = row[2]
-        changed = _DATES.get(raw) if type(raw) is str else None
-        if changed is None:
-            try:
-                changed = _changed_date(raw)
-            except (ValueError, TypeError, OverflowError, OSError):
-                problems.append(f"row {number}: changed column is not a date or epoch timestamp")
-    scheme = found.scheme
-    if value is None or scheme in _UNKEYED:
-        key = b""
-    else:
-        digest = _KEYED.copy()
-        digest.update(value.strip().encode("utf-8", "surrogateescape"))
-        key = digest.digest()
-    # `CredentialRecord(...)` without the frozen dataclass `__init__` (see `slot_setters`).
-    record = _new_credential(CredentialRecord)
-    _set_account_id(record, account)
-    _set_row(record, number)
-    _set_scheme(record, scheme)
-    _set_params(record, found.params)
-    _set_salted(record, found.salted)
-    _set_group_key(record, key)
-    _set_changed(record, changed)
-    return record
+        try:
+            changed = _changed_date(row[2])
+        except (ValueError, TypeError, OverflowError, OSError):
+            problems.append(f"row {number}: {_BAD_DATE}")
+    tally.add(account, number, EMPTY if value is None else classify(value), value, changed)
+
+
+_STR: Final = {str}
+_BAD_DATE: Final = "changed column is not a date or epoch timestamp"
+#: `_ChangedDates` value for a changed column that is not a date (a problem for its row).
+_NOT_A_DATE: Final[Any] = object()
+
+
+class _ChangedDates(dict[object, Any]):
+    """Parsed `changed_column` values by raw value: dates repeat across a store, so each
+    distinct value is parsed once (`_NOT_A_DATE` when it is not a date); bounded, cleared when
+    full."""
+
+    def __missing__(self, raw: object) -> Any:
+        try:
+            parsed: Any = _changed_date(raw)
+        except (ValueError, TypeError, OverflowError, OSError):
+            parsed = _NOT_A_DATE
+        if len(self) >= _DATES_MAX:
+            self.clear()
+        self[raw] = parsed
+        return parsed
 
 
 def _text(value: object) -> str:

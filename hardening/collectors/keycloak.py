@@ -34,9 +34,9 @@ Mapping
 
 Secrets
     `secretData` (hash and salt of a password, the seed of an OTP credential) is never kept:
-    a password hash is reduced to a keyed `group_key` on the spot, for spotting identical
-    hashes, and nothing else of it leaves this module. Errors name the export file, JSON line
-    and field path, never a value.
+    a password hash is reduced to a key on the spot (`tally.value_key`), for spotting
+    identical hashes, and nothing else of it leaves this module. Errors name the export file,
+    JSON line and field path, never a value.
 
 Errors
     A file that is not JSON, or not a realm, raises `EstateError` naming the file and line, as
@@ -55,7 +55,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Final
 
-from hardening.collectors.credentials import group_key
+from hardening.collectors.tally import scan_of, value_key
 from hardening.errors import EstateError
 from hardening.estate import (
     Account,
@@ -101,6 +101,8 @@ class KeycloakRealm:
     """One account per (non-service-account) user."""
     scan: CredentialStoreScan
     """The users' stored password hashes, reduced to scheme and cost (store id = provider id)."""
+    records: tuple[CredentialRecord, ...] = ()
+    """The same, one record per password credential, to look into the export."""
 
 
 def parse_password_policy(text: str) -> dict[str, str]:
@@ -230,10 +232,8 @@ class _Reader:
             password_policy=self.password_policy(data),
             mfa=self.mfa(data, user_factors),
         )
-        scan = CredentialStoreScan(
-            self.provider.id, "keycloak_export", tuple(records), tuple(problems)
-        )
-        return KeycloakRealm(provider, tuple(accounts), scan)
+        scan = scan_of(self.provider.id, "keycloak_export", records, problems)
+        return KeycloakRealm(provider, tuple(accounts), scan, tuple(records))
 
     def user_line(self, index: int, user: object) -> int:
         """The JSON line of user `index`, when the text scan found the same user there."""
@@ -282,7 +282,7 @@ class _Reader:
             scheme, params = _scheme(data)
         secret = _json_field(credential.get("secretData"))
         value = secret.get("value") if secret is not None else None
-        key = group_key(value) if isinstance(value, str) and value else b""
+        key = value_key(value) if isinstance(value, str) and value else None
         return CredentialRecord(
             account_id=username,
             row=line,

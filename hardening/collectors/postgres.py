@@ -29,18 +29,19 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
+from functools import partial
 from typing import TYPE_CHECKING, Final
 
-from hardening.collectors.credentials import _sql_names, _sql_record
+from hardening.collectors.credentials import CredentialTally, _sql_names, read_batches
 from hardening.collectors.sqlsource import IDENT_RE, StoreReadError, valid_table
-from hardening.collectors.totp import _rows_to_scan
+from hardening.collectors.totp import SeedTally, tally_batches
 from hardening.estate import CredentialStore, TotpStore
-from hardening.facets import CredentialRecord, CredentialStoreScan, TotpStoreScan
+from hardening.facets import TotpStoreScan
 
 if TYPE_CHECKING:
     import psycopg
 
-__all__ = ["EXTRA_MISSING", "scan_credentials", "scan_totp"]
+__all__ = ["EXTRA_MISSING", "read_credentials", "scan_totp"]
 
 #: The store-level problem when psycopg is not installed.
 EXTRA_MISSING: Final = "needs the [postgres] extra: pip install 'hardening[postgres]'"
@@ -49,30 +50,29 @@ _CONNECT_TIMEOUT_S: Final = 5
 _CURSOR: Final = "hardening_scan"
 
 
-class _NoDriverError(Exception):
-    """psycopg is not importable."""
-
-
-def scan_credentials(store: CredentialStore) -> CredentialStoreScan:
-    """Read a PostgreSQL credential table; raise `StoreReadError` when it cannot be read."""
+def read_credentials(
+    store: CredentialStore, tally: CredentialTally, problems: list[str]
+) -> str | None:
+    """Read a PostgreSQL credential table into `tally`; why the declaration cannot be used,
+    or None. Raise `StoreReadError` when the table cannot be read at all."""
     names = _sql_names(store)
     if isinstance(names, str):
-        return CredentialStoreScan(store.id, store.kind, (), (f"store {store.id}: {names}",))
+        return names
     table, columns = names
-    with_changed = len(columns) == 3
-    problems: list[str] = []
-    records: list[CredentialRecord] = []
     try:
-        with _rows(store.id, store.dsn or "", table, columns, problems) as rows:
-            for number, row in rows:
-                record = _sql_record(number, row, with_changed, problems)
-                if record is not None:
-                    records.append(record)
-    except _NoDriverError:
-        return CredentialStoreScan(
-            store.id, store.kind, (), (f"store {store.id}: {EXTRA_MISSING}",)
+        import psycopg
+    except ImportError:
+        return EXTRA_MISSING
+    with _cursor(store.id, store.dsn or "", table, columns) as cursor:
+        read_batches(
+            store.id,
+            partial(cursor.fetchmany, _BATCH),
+            psycopg.Error,
+            tally,
+            problems,
+            with_changed=len(columns) == 3,
         )
-    return CredentialStoreScan(store.id, store.kind, tuple(records), tuple(problems))
+    return None
 
 
 def scan_totp(store: TotpStore) -> TotpStoreScan:
@@ -80,19 +80,24 @@ def scan_totp(store: TotpStore) -> TotpStoreScan:
     table, id_col, secret_col = store.table, store.id_column, store.secret_column
     if not table or not id_col or not secret_col:
         why = "needs a table, id_column and secret_column"
-        return TotpStoreScan(store.id, (), (f"store {store.id}: {why}",))
+        return TotpStoreScan(store.id, problems=(f"store {store.id}: {why}",))
     if not valid_table(table) or not (
         IDENT_RE.fullmatch(id_col) and IDENT_RE.fullmatch(secret_col)
     ):
-        return TotpStoreScan(
-            store.id, (), (f"store {store.id}: names are not plain SQL identifiers",)
-        )
-    problems: list[str] = []
+        why = "names are not plain SQL identifiers"
+        return TotpStoreScan(store.id, problems=(f"store {store.id}: {why}",))
     try:
-        with _rows(store.id, store.dsn or "", table, (id_col, secret_col), problems) as rows:
-            return _rows_to_scan(store, ((n, r[0], r[1]) for n, r in rows), problems)
-    except _NoDriverError:
-        return TotpStoreScan(store.id, (), (f"store {store.id}: {EXTRA_MISSING}",))
+        import psycopg
+    except ImportError:
+        return TotpStoreScan(store.id, problems=(f"store {store.id}: {EXTRA_MISSING}",))
+    tally = SeedTally()
+    with _cursor(store.id, store.dsn or "", table, (id_col, secret_col)) as cursor:
+        read, failure = tally_batches(partial(cursor.fetchmany, _BATCH), psycopg.Error, tally)
+    if failure is None:
+        return tally.scan(store.id)
+    # The rows read before the failure are judged; the store says where reading stopped.
+    why = f"reading stopped after row {read} ({type(failure).__name__})"
+    return tally.scan(store.id, (f"store {store.id}: {why}",))
 
 
 def libpq_dsn(dsn: str) -> str:
@@ -104,19 +109,12 @@ def libpq_dsn(dsn: str) -> str:
 
 
 @contextmanager
-def _rows(
-    store_id: str,
-    dsn: str,
-    table: str,
-    columns: tuple[str, ...],
-    problems: list[str],
-) -> Iterator[Iterator[tuple[int, tuple[object, ...]]]]:
-    """Numbered rows of `SELECT columns FROM table`, streamed; a failure mid-way becomes a
-    problem "reading stopped after row N", a failure before the first row `StoreReadError`."""
-    try:
-        import psycopg
-    except ImportError:
-        raise _NoDriverError from None
+def _cursor(
+    store_id: str, dsn: str, table: str, columns: tuple[str, ...]
+) -> Iterator[psycopg.ServerCursor[tuple[object, ...]]]:
+    """A server-side cursor over `SELECT columns FROM table` in a read-only transaction;
+    a failure before the first row is `StoreReadError`."""
+    import psycopg
 
     conn = _connect(store_id, dsn)
     try:
@@ -127,7 +125,7 @@ def _rows(
                     cursor.execute(query)
                 except psycopg.Error as exc:
                     raise _error(store_id, "cannot query the table", exc) from None
-                yield _stream(store_id, cursor, problems)
+                yield cursor
         except psycopg.Error as exc:  # e.g. closing the cursor on a lost connection
             raise _error(store_id, "reading failed", exc) from None
     finally:
@@ -216,25 +214,6 @@ def _columns(conn: psycopg.Connection[tuple[object, ...]], parts: tuple[str, ...
 def _folded(column: str, present: set[str]) -> str | None:
     lower = column.lower()
     return lower if lower in present else None
-
-
-def _stream(
-    store_id: str,
-    cursor: psycopg.ServerCursor[tuple[object, ...]],
-    problems: list[str],
-) -> Iterator[tuple[int, tuple[object, ...]]]:
-    import psycopg
-
-    number = 0
-    try:
-        while batch := cursor.fetchmany(_BATCH):
-            for row in batch:
-                number += 1
-                yield number, row
-    except psycopg.Error as exc:
-        problems.append(
-            f"store {store_id}: reading stopped after row {number} ({type(exc).__name__})"
-        )
 
 
 def _error(store_id: str, what: str, exc: BaseException) -> StoreReadError:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import importlib.util
 import sqlite3
 from datetime import date
@@ -14,13 +13,14 @@ from passlib import hash as ph  # type: ignore[import-untyped]
 
 from hardening.collectors.credentials import (
     CredentialStoreError,
-    group_key,
+    read_records,
     row_problem_numbers,
     scan_credential_store,
     store_problems,
 )
-from hardening.estate import Location
-from hardening.facets import CredentialStoreScan
+from hardening.collectors.tally import value_key
+from hardening.estate import CredentialStore, Location
+from hardening.facets import CredentialRecord
 
 
 def _load_build() -> ModuleType:
@@ -35,8 +35,9 @@ def _load_build() -> ModuleType:
 build = _load_build()
 
 
-def _by_account(scan: CredentialStoreScan) -> dict[str, object]:
-    return {r.account_id: r for r in scan.records}
+def _by_account(store: CredentialStore) -> dict[str, CredentialRecord]:
+    records, _ = read_records(store)
+    return {r.account_id: r for r in records}
 
 
 def _assert_no_secret(*objects: object) -> None:
@@ -51,9 +52,10 @@ def _assert_no_secret(*objects: object) -> None:
 def test_shadow_schemes_locks_empties_and_dates(tmp_path: Path) -> None:
     store = build.file_store(build.write_shadow(tmp_path / "etc" / "shadow"), "shadow", "bastion")
     scan = scan_credential_store(store)
-    recs = {r.account_id: r for r in scan.records}
+    recs = _by_account(store)
 
     assert scan.store_id == "bastion" and scan.kind == "shadow"
+    assert scan.accounts == len(recs) == 16
     assert recs["root"].scheme == "yescrypt"
     assert recs["daemon"].scheme == "locked" and recs["sshd"].scheme == "locked"
     assert recs["alice"].scheme == "sha512_crypt" and recs["alice"].params["rounds"] == 656000
@@ -73,14 +75,12 @@ def test_shadow_schemes_locks_empties_and_dates(tmp_path: Path) -> None:
 
 
 def test_shadow_group_keys(tmp_path: Path) -> None:
-    scan = scan_credential_store(
+    recs = _by_account(
         build.file_store(build.write_shadow(tmp_path / "shadow"), "shadow", "bastion")
     )
-    recs = {r.account_id: r for r in scan.records}
-    assert recs["svc-backup"].group_key == recs["svc-deploy"].group_key != b""
+    assert recs["svc-backup"].group_key == recs["svc-deploy"].group_key is not None
     assert recs["alice"].group_key != recs["svc-backup"].group_key
-    assert recs["guest"].group_key == b"" and recs["daemon"].group_key == b""
-    assert len(recs["alice"].group_key) == 16
+    assert recs["guest"].group_key is None and recs["daemon"].group_key is None
 
 
 def test_shadow_problems_name_rows_not_content(tmp_path: Path) -> None:
@@ -93,8 +93,12 @@ def test_shadow_problems_name_rows_not_content(tmp_path: Path) -> None:
     assert any(p.startswith("row 15: last-change field") for p in scan.problems)
     assert any(p.startswith("row 16: not valid UTF-8") for p in scan.problems)
     # The row with a bad byte in the user name is still read: its hash is still judged.
-    assert any(r.row == 16 and r.scheme == "bcrypt" for r in scan.records)
-    _assert_no_secret(scan)
+    records, problems = read_records(
+        build.file_store(build.write_shadow(tmp_path / "shadow"), "shadow", "bastion")
+    )
+    assert any(r.row == 16 and r.scheme == "bcrypt" for r in records)
+    assert problems == list(scan.problems)
+    _assert_no_secret(scan, records)
 
 
 def test_shadow_missing_file_raises_without_the_path(tmp_path: Path) -> None:
@@ -114,7 +118,7 @@ def test_shadow_missing_file_raises_without_the_path(tmp_path: Path) -> None:
 def test_htpasswd_formats_comments_and_bad_line(tmp_path: Path) -> None:
     store = build.file_store(build.write_htpasswd(tmp_path / ".htpasswd"), "htpasswd", "intranet")
     scan = scan_credential_store(store)
-    recs = {r.account_id: r for r in scan.records}
+    recs = _by_account(store)
     assert {k: v.scheme for k, v in recs.items()} == {
         "alice": "apr_md5_crypt",
         "bob": "ldap_sha1",
@@ -126,7 +130,7 @@ def test_htpasswd_formats_comments_and_bad_line(tmp_path: Path) -> None:
     assert recs["carol"].params["ident"] == "2y"
     assert recs["bob"].salted is False
     assert scan.problems == ("row 8: no ':' between user name and password",)
-    _assert_no_secret(scan)
+    _assert_no_secret(scan, recs)
 
 
 def test_htpasswd_password_ends_at_next_colon(tmp_path: Path) -> None:
@@ -134,7 +138,7 @@ def test_htpasswd_password_ends_at_next_colon(tmp_path: Path) -> None:
     path = tmp_path / "htpasswd"
     path.write_text(f"alice:{bcrypt}:extra field\n", encoding="utf-8")
     scan = scan_credential_store(build.file_store(path, "htpasswd", "h"))
-    assert scan.records[0].scheme == "bcrypt"
+    assert [(k.scheme, k.count, k.sample) for k in scan.kinds] == [("bcrypt", 1, ((1, "alice"),))]
 
 
 # --- SQLite ------------------------------------------------------------------------------------
@@ -143,7 +147,7 @@ def test_htpasswd_password_ends_at_next_colon(tmp_path: Path) -> None:
 def test_sqlite_table_mixed_schemes_and_dates(tmp_path: Path) -> None:
     db = build.write_sqlite(tmp_path / "users.db")
     scan = scan_credential_store(build.sql_store(db))
-    recs = {r.account_id: r for r in scan.records}
+    recs = _by_account(build.sql_store(db))
 
     assert recs["ada"].scheme == "argon2" and recs["ada"].params["memory_kib"] == 65536
     assert recs["cleo"].params["memory_kib"] == 4096
@@ -151,7 +155,7 @@ def test_sqlite_table_mixed_schemes_and_dates(tmp_path: Path) -> None:
     assert recs["fay"].scheme == "pbkdf2_sha256" and recs["fay"].params["rounds"] == 29000
     assert recs["gus"].scheme == "hex_md5" and recs["gus"].group_key == recs["hal"].group_key
     assert recs["ivy"].scheme == "plaintext"
-    assert recs["jon"].scheme == "empty" and recs["jon"].group_key == b""
+    assert recs["jon"].scheme == "empty" and recs["jon"].group_key is None
     assert recs["kim"].params["format"] == "django"
     assert recs["max"].scheme == "hex_md5"  # raw BINARY(16) digest read as hex
     assert recs["ned"].scheme == "yescrypt"
@@ -168,8 +172,8 @@ def test_sqlite_table_mixed_schemes_and_dates(tmp_path: Path) -> None:
         "row 12: changed column is not a date or epoch timestamp",
         "row 13: account id is empty",
     )
-    assert len(scan.records) == 14
-    _assert_no_secret(scan)
+    assert scan.accounts == len(recs) == 14
+    _assert_no_secret(scan, recs)
 
 
 def test_sqlite_streams_large_tables_in_batches(tmp_path: Path) -> None:
@@ -177,9 +181,10 @@ def test_sqlite_streams_large_tables_in_batches(tmp_path: Path) -> None:
     rows = [(f"u{i:05d}", h["md5_crypt"] if i % 4 == 0 else h["bcrypt12"], i) for i in range(5000)]
     db = build.write_sqlite(tmp_path / "big.db", rows)
     scan = scan_credential_store(build.sql_store(db))
-    assert len(scan.records) == 5000
-    assert sum(r.scheme == "md5_crypt" for r in scan.records) == 1250
-    assert [r.row for r in scan.records[998:1002]] == [999, 1000, 1001, 1002]
+    assert scan.accounts == 5000
+    assert scan.count("md5_crypt") == 1250 and scan.count("bcrypt") == 3750
+    records, _ = read_records(build.sql_store(db))
+    assert [r.row for r in records[998:1002]] == [999, 1000, 1001, 1002]
 
 
 def test_sqlite_is_opened_read_only(tmp_path: Path) -> None:
@@ -193,8 +198,8 @@ def test_sqlite_is_opened_read_only(tmp_path: Path) -> None:
 def test_sqlite_schema_qualified_table_and_no_changed_column(tmp_path: Path) -> None:
     db = build.write_sqlite(tmp_path / "users.db")
     scan = scan_credential_store(build.sql_store(db, table="main.users", changed_column=None))
-    assert len(scan.records) == 14
-    assert all(r.changed is None for r in scan.records)
+    assert scan.accounts == 14
+    assert scan.changes == () and scan.undated == 13  # every account but the empty one
     assert scan.problems == ("row 13: account id is empty",)
 
 
@@ -203,13 +208,13 @@ def test_sqlite_relative_dsn_resolves_against_the_estate_file(tmp_path: Path) ->
     store = build.sql_store(
         Path("data/users.db"), location=Location(str(tmp_path / "estate.yaml"), 3)
     )
-    assert len(scan_credential_store(store).records) == 14
+    assert scan_credential_store(store).accounts == 14
 
 
 def test_sqlite_dsn_with_driver_and_query(tmp_path: Path) -> None:
     db = build.write_sqlite(tmp_path / "users.db")
     store = build.sql_store(db, dsn=f"sqlite+pysqlite:///{db}?timeout=5")
-    assert len(scan_credential_store(store).records) == 14
+    assert scan_credential_store(store).accounts == 14
     for dsn in ("sqlite://", "sqlite:///:memory:", "sqlite://host/x.db"):
         scan = scan_credential_store(build.sql_store(db, dsn=dsn))
         assert scan.problems == (
@@ -232,7 +237,7 @@ def test_sqlite_unsafe_or_missing_identifiers_are_rejected(
 ) -> None:
     db = build.write_sqlite(tmp_path / "users.db")
     scan = scan_credential_store(build.sql_store(db, **{field: value}))
-    assert scan.records == ()
+    assert scan.accounts == 0 and scan.kinds == ()
     assert scan.problems == (f"store web-users: {message}",)
     assert store_problems(scan) == list(scan.problems)
     with sqlite3.connect(db) as conn:  # nothing was dropped
@@ -266,16 +271,15 @@ def test_sqlite_file_that_is_not_a_database(tmp_path: Path) -> None:
 def test_unsupported_engine_is_a_problem_that_never_shows_the_dsn() -> None:
     dsn = f"mysql://auditor:{build.CANARY}@db.internal:3306/app"
     scan = scan_credential_store(build.sql_store(Path("x"), store_id="my-users", dsn=dsn))
-    assert scan.records == ()
+    assert scan.accounts == 0
     assert "not supported" in scan.problems[0]
     assert build.CANARY not in repr(scan) and "db.internal" not in repr(scan)
 
 
-def test_group_key_is_keyed_and_stable_within_the_process() -> None:
+def test_value_key_is_stable_within_the_process() -> None:
     value = ph.hex_md5.hash("password")
-    assert group_key(value) == group_key(value)
-    assert group_key(value) != hashlib.blake2b(value.encode(), digest_size=16).digest()
-    assert group_key(value) != group_key(value.upper())
+    assert value_key(value) == value_key(f" {value}\n")
+    assert value_key(value) != value_key(value.upper())
 
 
 def test_repeated_date_texts_parse_once_and_bad_ones_keep_failing() -> None:

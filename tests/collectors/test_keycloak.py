@@ -139,9 +139,10 @@ def test_users_become_accounts_with_factors_roles_and_dates() -> None:
 
 
 def test_password_hashes_become_a_credential_scan() -> None:
-    scan = read_realm_export(_provider(), EXPORT.parent).scan
+    realm = read_realm_export(_provider(), EXPORT.parent)
+    scan = realm.scan
     assert (scan.store_id, scan.kind, scan.problems) == ("corp-sso", "keycloak_export", ())
-    recs = {r.account_id: r for r in scan.records}
+    recs = {r.account_id: r for r in realm.records}
     assert set(recs) == {"alice.admin", "bob.teller", "carol.ops", "dave.former"}
     assert recs["alice.admin"].scheme == "pbkdf2_sha256"
     assert dict(recs["alice.admin"].params) == {"rounds": 27_500}
@@ -156,9 +157,14 @@ def test_password_hashes_become_a_credential_scan() -> None:
     }
     assert all(r.salted for r in recs.values())
     assert recs["alice.admin"].changed == date(2026, 9, 1)
-    # Distinct hashes, distinct keys; the keys are not the values.
+    # Distinct hashes, distinct keys; the scan counts kinds, and no value is shared.
     assert len({r.group_key for r in recs.values()}) == 4
-    assert all(len(r.group_key) == 16 for r in recs.values())
+    assert scan.accounts == 4 and scan.shared == ()
+    assert {(k.scheme, k.count) for k in scan.kinds} == {
+        ("pbkdf2_sha256", 2),
+        ("pbkdf2_sha512", 1),
+        ("argon2", 1),
+    }
 
 
 def test_defaults_when_the_realm_sets_nothing(tmp_path: Path) -> None:
@@ -169,7 +175,7 @@ def test_defaults_when_the_realm_sets_nothing(tmp_path: Path) -> None:
         min_length=1, max_age_days=0, breach_screening=False, lockout=False
     )
     assert realm.provider.mfa == MfaConfig(methods=(), totp=None)
-    assert realm.accounts == () and realm.scan.records == ()
+    assert realm.accounts == () and realm.scan.accounts == 0 and realm.records == ()
 
 
 def test_single_realm_written_as_a_list(tmp_path: Path) -> None:
@@ -197,7 +203,7 @@ def test_hotp_realm_and_unknown_algorithm(tmp_path: Path) -> None:
     realm = read_realm_export(_provider(path), tmp_path)
     assert realm.provider.mfa == MfaConfig(methods=("hotp",), totp=None)
     assert realm.accounts[0].mfa == ("hotp",)
-    assert realm.scan.records[0].scheme == "unknown"
+    assert [k.scheme for k in realm.scan.kinds] == ["unknown"]
     assert "c2VjcmV0LWhhc2gtdmFsdWUtMDAx" not in repr(realm)
 
 

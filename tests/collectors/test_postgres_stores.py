@@ -21,7 +21,11 @@ import hardening.checks.auth.totp_secret_invalid as totp_invalid
 import hardening.checks.auth.totp_secret_shared as totp_shared
 import hardening.checks.auth.totp_secret_too_short as totp_short
 from hardening.collectors import build_context
-from hardening.collectors.credentials import CredentialStoreError, scan_credential_store
+from hardening.collectors.credentials import (
+    CredentialStoreError,
+    read_records,
+    scan_credential_store,
+)
 from hardening.collectors.postgres import EXTRA_MISSING, libpq_dsn
 from hardening.collectors.totp import scan_totp_store
 from hardening.estate import CredentialStore, Estate, Location, Organisation, TotpStore
@@ -147,8 +151,10 @@ def _no_secret(*objects: object) -> None:
 
 def test_credential_table_is_read_through_the_shared_classifier(pg: Any) -> None:
     scan = scan_credential_store(_cred(_dsn(pg)))
-    recs = {r.account_id: r for r in scan.records}
+    records, problems = read_records(_cred(_dsn(pg)))
+    recs = {r.account_id: r for r in records}
     assert scan.store_id == "pg-users" and scan.kind == "sql"
+    assert scan.accounts == len(recs) == 6
     assert recs["alice"].scheme == "bcrypt" and recs["alice"].params["rounds"] == 12
     assert recs["bob"].scheme == "md5_crypt"
     assert recs["carol"].scheme == "pbkdf2_sha256" and recs["carol"].params["rounds"] == 29_000
@@ -159,8 +165,8 @@ def test_credential_table_is_read_through_the_shared_classifier(pg: Any) -> None
     assert recs["alice"].changed == date(2026, 10, 1)
     assert recs["frank"].changed is None
     # The row without a username is a problem naming its number only.
-    assert scan.problems == ("row 7: account id is empty",)
-    _no_secret(scan)
+    assert scan.problems == ("row 7: account id is empty",) and problems == list(scan.problems)
+    _no_secret(scan, records)
 
 
 def test_large_table_streams_in_batches(pg: Any, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -177,24 +183,24 @@ def test_large_table_streams_in_batches(pg: Any, monkeypatch: pytest.MonkeyPatch
     monkeypatch.setattr(psycopg.ServerCursor, "fetchmany", spy)
     store = _cred(_dsn(pg), "bulk", id_column="name", hash_column="hash", changed_column="changed")
     scan = scan_credential_store(store)
-    assert len(scan.records) == BULK and scan.problems == ()
-    assert {r.scheme for r in scan.records} == {"bcrypt"}
-    assert scan.records[-1].row == BULK and scan.records[0].changed == date(2026, 11, 1)
+    assert scan.accounts == BULK and scan.problems == ()
+    assert [(k.scheme, k.count) for k in scan.kinds] == [("bcrypt", BULK)]
+    assert [(d.day, d.count) for d in scan.changes] == [(date(2026, 11, 1), BULK)]
     # A server-side cursor, 1,000 rows at a time.
     assert fetched == [1000, 1000, 500, 0]
 
 
 def test_raw_digest_and_folded_names(pg: Any) -> None:
     store = _cred(_dsn(pg), "RAW", id_column="NAME", hash_column="Digest", changed_column=None)
-    scan = scan_credential_store(store)
-    assert [(r.account_id, r.scheme) for r in scan.records] == [("gina", "hex_md5")]
+    records, _ = read_records(store)
+    assert [(r.account_id, r.scheme) for r in records] == [("gina", "hex_md5")]
 
 
 def test_dsn_options_are_kept_beside_read_only(pg: Any) -> None:
     # The DSN's own search_path finds the unqualified table in schema `auth`.
     dsn = _dsn(pg) + "?options=-csearch_path%3Dauth"
     scan = scan_credential_store(_cred(dsn, "users"))
-    assert len(scan.records) == 6
+    assert scan.accounts == 6
 
 
 def test_connection_is_read_only(pg: Any) -> None:
@@ -277,7 +283,7 @@ def test_without_psycopg_the_store_names_the_extra(monkeypatch: pytest.MonkeyPat
     monkeypatch.setitem(sys.modules, "psycopg", None)  # import psycopg → ImportError
     dsn = f"postgresql://{ROLE}:{CANARY_PW}@127.0.0.1:1/{DB}"
     scan = scan_credential_store(_cred(dsn))
-    assert scan.records == ()
+    assert scan.accounts == 0
     assert scan.problems == (f"store pg-users: {EXTRA_MISSING}",)
     assert EXTRA_MISSING == "needs the [postgres] extra: pip install 'hardening[postgres]'"
     totp = scan_totp_store(_totp(dsn))
@@ -298,13 +304,45 @@ def test_unsafe_identifiers_are_refused_before_connecting() -> None:
 
 def test_totp_table_is_reduced_to_facts(pg: Any) -> None:
     scan = scan_totp_store(_totp(_dsn(pg)))
-    recs = {r.account_id: r for r in scan.records}
-    assert set(recs) == {"alice", "bob", "carol", "dave"}
-    assert recs["alice"].bits == 160 and recs["alice"].valid_base32
-    assert recs["alice"].group_key == recs["bob"].group_key  # same seed, other case
-    assert recs["carol"].bits == 80
-    assert recs["dave"].valid_base32 is False
+    assert (scan.seeds, scan.invalid, scan.invalid_sample) == (4, 1, ("dave",))
+    assert [(length.bits, length.count, length.sample) for length in scan.lengths] == [
+        (80, 1, ((3, "carol"),)),
+        (160, 2, ((1, "alice"), (2, "bob"))),
+    ]
+    # alice and bob hold one seed, written in other cases.
+    assert (scan.shared_seeds, scan.sharing_accounts, scan.sharing_sample) == (
+        1,
+        2,
+        ("alice", "bob"),
+    )
     assert scan.problems == ("row 5: no secret stored",)
+    _no_secret(scan)
+
+
+def test_totp_table_of_many_batches(pg: Any) -> None:
+    # 25,000 rows, fetched 1,000 at a time: bad rows in the middle are named by number, the
+    # other rows counted, and a seed enrolled in different batches found.
+    pg.psql(
+        f"""
+        CREATE TABLE otp_bulk AS
+            SELECT g, CASE WHEN g = 12345 THEN NULL ELSE 'user' || g END AS username,
+                CASE WHEN g IN (3, 15000, 25000) THEN {_q(SEED_A)}
+                    WHEN g = 10000 THEN NULL
+                    ELSE upper(translate(md5(g::text), '0189', 'wxyz')) END AS secret
+            FROM generate_series(1, 25000) AS g ORDER BY g;
+        GRANT SELECT ON otp_bulk TO {ROLE};
+        """,
+        dbname=DB,
+    )
+    scan = scan_totp_store(_totp(_dsn(pg), table="otp_bulk"))
+    assert scan.problems == ("row 10000: no secret stored", "row 12345: no account id")
+    assert (scan.seeds, scan.invalid) == (24_998, 0)
+    assert [(length.bits, length.count) for length in scan.lengths] == [(160, 24_998)]
+    assert (scan.shared_seeds, scan.sharing_accounts, scan.sharing_sample) == (
+        1,
+        3,
+        ("user15000", "user25000", "user3"),
+    )
     _no_secret(scan)
 
 

@@ -17,6 +17,7 @@ from passlib.context import CryptContext  # type: ignore[import-untyped]
 from hardening.check import CheckContext
 from hardening.checks.auth.password_hash_weak import PasswordHashWeak, meets_owasp_argon2id
 from hardening.collectors.credentials import scan_credential_store
+from hardening.collectors.tally import scan_of
 from hardening.estate import Estate, Policy
 from hardening.facets import CredentialRecord, CredentialStoreScan
 from hardening.model import Finding, Severity, Status
@@ -222,8 +223,8 @@ def test_store_without_hashes_is_skipped(tmp_path: Path) -> None:
 
 
 def test_partly_read_store_without_weak_hashes_is_skipped_not_passed() -> None:
-    record = CredentialRecord("a", 1, "bcrypt", {"ident": "2b", "rounds": 12}, True, b"k" * 16)
-    scan = CredentialStoreScan(
+    record = CredentialRecord("a", 1, "bcrypt", {"ident": "2b", "rounds": 12}, True, 7)
+    scan = scan_of(
         "web-users",
         "sql",
         (record,),
@@ -235,8 +236,8 @@ def test_partly_read_store_without_weak_hashes_is_skipped_not_passed() -> None:
 
 
 def test_unrecognised_values_fail_medium() -> None:
-    record = CredentialRecord("a", 1, "unknown", {}, None, b"k" * 16)
-    scan = CredentialStoreScan("web-users", "sql", (record,))
+    record = CredentialRecord("a", 1, "unknown", {}, None, 7)
+    scan = scan_of("web-users", "sql", (record,))
     finding = _one(build.estate((build.sql_store(Path("x")),)), (scan,))
     assert finding.status is Status.FAIL and finding.severity is Severity.MEDIUM
     assert "unrecognised format" in finding.detail

@@ -6,6 +6,7 @@ from datetime import date
 from pathlib import Path
 
 import hardening.checks.auth.credential_not_reset_since_incident as reset
+from hardening.collectors.tally import scan_of
 from hardening.estate import CredentialStore, Estate, Incident, Location, Organisation
 from hardening.facets import CredentialRecord, CredentialStoreScan
 from hardening.model import Status
@@ -28,7 +29,7 @@ def _store(store_id: str) -> CredentialStore:
 
 
 def _record(user: str, changed: date | None, scheme: str = "bcrypt") -> CredentialRecord:
-    return CredentialRecord(user, 1, scheme, {"rounds": 12}, True, b"k", changed)
+    return CredentialRecord(user, 1, scheme, {"rounds": 12}, True, 7, changed)
 
 
 def _run(scans: tuple[CredentialStoreScan, ...]) -> dict[str, tuple[Status, str]]:
@@ -50,7 +51,7 @@ def _run(scans: tuple[CredentialStoreScan, ...]) -> dict[str, tuple[Status, str]
 def test_store_with_old_change_dates_fails_and_counts_them() -> None:
     got = _run(
         (
-            CredentialStoreScan(
+            scan_of(
                 "web",
                 "sql",
                 (
@@ -70,8 +71,8 @@ def test_store_with_old_change_dates_fails_and_counts_them() -> None:
 def test_store_reset_everywhere_passes_and_undated_store_is_skipped() -> None:
     got = _run(
         (
-            CredentialStoreScan("fresh", "sql", (_record("a", date(2026, 10, 2)),)),
-            CredentialStoreScan("undated", "htpasswd", (_record("a", None),)),
+            scan_of("fresh", "sql", (_record("a", date(2026, 10, 2)),)),
+            scan_of("undated", "htpasswd", (_record("a", None),)),
         )
     )
     assert got["fresh"][0] is Status.PASS

@@ -115,6 +115,42 @@ def test_bad_store_fails_each_check_and_a_good_one_passes(tmp_path: Path) -> Non
     assert "alice;bob" in doc  # account ids are named so the engineer can re-enrol them
 
 
+def test_findings_over_a_store_of_many_batches(tmp_path: Path) -> None:
+    # 25,000 seeds: the store is read in several batches; what the findings name must not
+    # depend on where a batch ends.
+    rows: list[tuple[str, str | None]] = [
+        (f"m{i:05d}", f"{i:05d}".translate(str.maketrans("0123456789", "ABCDEFGHIJ")) * 8)
+        for i in range(1, 25_001)
+    ]
+    rows[9_999] = ("zed", CANARY)  # row 10,000: last of the first batch
+    rows[10_000] = ("amy", CANARY.lower())  # row 10,001: first of the second
+    rows[24_999] = ("kim", CANARY)  # the last row
+    rows[5] = ("short-1", SHORT_80)
+    rows[19_000] = ("short-2", "GEZDGNBVGY3TQOJQ")  # 80 bits too, another seed
+    rows[12_000] = ("bad-1", "not base32!")
+    rows[12_001] = ("nul", None)
+    run = _run(_estate(_store(tmp_path, rows)))
+    got = {f.check_id: f for f in run.findings if f.resource.id == "otp"}
+    shared = got["auth.totp_secret_shared"]
+    assert shared.status is Status.FAIL
+    assert (
+        shared.detail == "1 TOTP seed(s) are each enrolled on several accounts (3 accounts in all)"
+    )
+    assert dict(shared.evidence) == {
+        "seeds": 24_999,
+        "shared_seeds": 1,
+        "accounts_sharing": 3,
+        "sample": "amy;kim;zed",
+    }
+    short = got["auth.totp_secret_too_short"]
+    assert short.detail == "2 of 24998 TOTP seeds are shorter than 128 bits (shortest: 80 bits)"
+    assert short.evidence["sample"] == "short-1;short-2"
+    invalid = got["auth.totp_secret_invalid"]
+    assert invalid.detail == "1 of 24999 stored TOTP seeds are not valid base32"
+    assert invalid.evidence["sample"] == "bad-1"
+    assert CANARY not in json.dumps(run.to_dict())
+
+
 def test_112_bit_seed_is_short_but_not_critically(tmp_path: Path) -> None:
     run = _run(_estate(_store(tmp_path, [("a", SHORT_112)])))
     (finding,) = [f for f in run.findings if f.check_id == "auth.totp_secret_too_short"]
@@ -133,9 +169,10 @@ def test_csv_store(tmp_path: Path) -> None:
         secret_column="seed",
     )
     scan = scan_totp_store(store)
-    assert [(r.account_id, r.row, r.bits) for r in scan.records] == [
-        ("ann", 2, 160),
-        ("ben", 3, 80),
+    assert (scan.seeds, scan.invalid, scan.problems) == (2, 0, ())
+    assert [(length.bits, length.count, length.sample) for length in scan.lengths] == [
+        (80, 1, ((3, "ben"),)),
+        (160, 1, ((2, "ann"),)),
     ]
 
 
