@@ -24,6 +24,7 @@ from abc import ABC, abstractmethod
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from itertools import compress
+from operator import attrgetter
 from types import MappingProxyType
 from typing import ClassVar, TypeVar
 
@@ -53,6 +54,7 @@ __all__ = [
 ]
 
 _MARK = "__hardening_check__"
+_ACCOUNT_ID = attrgetter("id")
 
 C = TypeVar("C", bound=type["Check"])
 
@@ -144,32 +146,29 @@ class Check(ABC):
     def account_findings(
         self,
         ctx: CheckContext,
-        verdicts: Iterable[tuple[Account, Verdict]],
+        accounts: Sequence[Account],
+        verdicts: Sequence[Verdict],
         describe: Describe,
         summarise: Summarise,
     ) -> Iterator[Finding]:
-        """Findings for per-account `verdicts`: one finding per account, `describe`d, in
-        estate order; except that where more than `ctx.group_above` accounts share a
-        verdict, those accounts become one group finding, `summarise`d, whose `affected` lists
-        every account id.
+        """Findings for `accounts` judged `verdicts` (one each, in order): one finding per
+        account, `describe`d, in estate order; except that where more than `ctx.group_above`
+        accounts share a verdict, those accounts become one group finding, `summarise`d, whose
+        `affected` lists every account id.
 
-        A verdict is `(status, severity)`, severity None meaning the spec's; yield the same
+        A verdict is `(status, severity)`, severity None meaning the spec's; use the same
         tuple object for the same verdict (module constants), it is what makes a million
         accounts cheap. The group's resource is `account_group:accounts-<status>` (and
         `-<severity>` for failures), stable across runs so history and diffs can follow it.
         Groups come after the single findings, failures first.
         """
         default = self.spec.severity
-        accounts: list[Account] = []
-        keys: list[Verdict] = []
-        for account, verdict in verdicts:
-            accounts.append(account)
-            keys.append(verdict)
+        if len(accounts) != len(verdicts):
+            raise ValueError("one verdict per account")
         # Verdicts are shared tuples: count and sort them by identity, in C (hashing the
         # enums in a verdict runs Python code, a million times over).
-        verdict_ids = list(map(id, keys))
-        by_id = dict(zip(verdict_ids, keys, strict=True))
-        del keys
+        verdict_ids = list(map(id, verdicts))
+        by_id = dict(zip(verdict_ids, verdicts, strict=True))
         limit = max(ctx.group_above, 0)
         norm = {i: (key[0], key[1] or default) for i, key in by_id.items()}
         sizes: Counter[tuple[Status, Severity]] = Counter()
@@ -201,7 +200,7 @@ class Check(ABC):
                 {**evidence, "accounts": len(members)},
                 None,
                 None,
-                tuple(a.id for a in members),
+                tuple(map(_ACCOUNT_ID, members)),
             )
 
     def judged_findings(

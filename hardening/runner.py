@@ -19,7 +19,7 @@ from pathlib import Path
 from hardening import __version__
 from hardening.bulk import gc_paused
 from hardening.check import Check, equal_judgements, group_finding, group_order
-from hardening.collectors import build_context
+from hardening.collectors import build_context, with_store_scans
 from hardening.collectors.prefetch import Prefetch
 from hardening.context import GROUP_ABOVE, CheckContext
 from hardening.estate import Estate, load_estate
@@ -121,21 +121,31 @@ def run_checks(
     selected = registry.select(options.include, options.exclude)
     needed = needed_facets(registry, options)
     today = options.today or started.date()
-    findings: list[Finding] = []
-    outcomes: dict[str, CheckOutcome] = {}
+    results: dict[str, tuple[list[Finding], CheckOutcome]] = {}
     # Collectors and checks build many small acyclic objects; the cyclic collector's full passes
     # would walk the whole estate and everything built so far again and again (most of the
     # check time on 100k stores). Nothing here makes reference cycles worth collecting.
     with gc_paused():
-        ctx = build_context(estate, needed, today, probe=options.probe, prefetch=prefetch)
+        # While workers read the large stores, first run the checks that need none of them.
+        waiting = prefetch is not None and prefetch.pending
+        ctx = build_context(
+            estate, needed, today, probe=options.probe, prefetch=prefetch, stores=not waiting
+        )
         if options.group_above != ctx.group_above:
             ctx = replace(ctx, group_above=options.group_above)
-        for done, cid in enumerate(selected, start=1):
-            check_findings, outcome = _run_one(registry.checks[cid](), ctx, debug=options.debug)
-            findings.extend(check_findings)
-            outcomes[cid] = outcome
+        later = [cid for cid in selected if waiting and _reads_stores(registry.checks[cid].spec)]
+        for cid in [cid for cid in selected if cid not in later]:
+            results[cid] = _run_one(registry.checks[cid](), ctx, debug=options.debug)
             if progress is not None:
-                progress(done, len(selected), cid)
+                progress(len(results), len(selected), cid)
+        if waiting:
+            ctx = with_store_scans(ctx, needed, prefetch)
+        for cid in later:
+            results[cid] = _run_one(registry.checks[cid](), ctx, debug=options.debug)
+            if progress is not None:
+                progress(len(results), len(selected), cid)
+    findings = [f for cid in selected for f in results[cid][0]]
+    outcomes = {cid: results[cid][1] for cid in selected}
 
     incident = estate.organisation.incident
     return RunResult(
@@ -154,6 +164,14 @@ def run_checks(
         outcomes=outcomes,
         load_errors=registry.load_errors,
     )
+
+
+#: Facets read from credential and TOTP stores, which workers may still be reading.
+_STORE_FACETS = frozenset({"credential_stores", "totp_stores"})
+
+
+def _reads_stores(spec: CheckSpec) -> bool:
+    return bool((spec.needs | spec.uses) & _STORE_FACETS)
 
 
 def _run_one(check: Check, ctx: CheckContext, *, debug: bool) -> tuple[list[Finding], CheckOutcome]:

@@ -27,7 +27,7 @@ from hardening.model import (
     Status,
 )
 
-from .mfa_not_enforced import privileged_roles
+from .mfa_not_enforced import PrivilegedRoles, privileged_roles
 
 #: Stores whose accounts are also collected as accounts (with their change dates): judged there.
 _ACCOUNT_BACKED = frozenset({"keycloak_export"})
@@ -171,18 +171,19 @@ class CredentialNotResetSinceIncident(Check):
         critical: Verdict = (Status.FAIL, Severity.CRITICAL)
         since = f"the incident was discovered on {discovered.isoformat()}"
 
-        def verdicts() -> Iterator[tuple[Account, Verdict]]:
-            for account in ctx.accounts:
-                if not account.enabled:
-                    continue
-                changed = account.password_changed
-                if changed is None:
-                    yield account, SKIPPED
-                elif changed >= discovered:
-                    yield account, PASSED
-                else:
-                    privileged = privileged_roles(account, policy)
-                    yield account, critical if privileged else FAILED
+        privileged = PrivilegedRoles(policy)
+
+        accounts = [a for a in ctx.accounts if a.enabled]
+        verdicts = [
+            SKIPPED
+            if (changed := a.password_changed) is None
+            else PASSED
+            if changed >= discovered
+            else critical
+            if privileged[a.roles]
+            else FAILED
+            for a in accounts
+        ]
 
         def describe(account: Account, status: Status) -> tuple[str, Mapping[str, Scalar]]:
             changed = account.password_changed
@@ -260,4 +261,4 @@ class CredentialNotResetSinceIncident(Check):
                 evidence,
             )
 
-        return self.account_findings(ctx, verdicts(), describe, summarise)
+        return self.account_findings(ctx, accounts, verdicts, describe, summarise)

@@ -35,6 +35,21 @@ def privileged_roles(account: Account, policy: Policy) -> tuple[str, ...]:
     return _privileged(account.roles, policy.mfa_required_roles)
 
 
+class PrivilegedRoles(dict[tuple[str, ...], tuple[str, ...]]):
+    """`privileged_roles` by role list, for a loop over many accounts: `table[account.roles]`
+    is a plain dict look-up once a role list has been seen (a directory of a million accounts
+    holds a handful of distinct role lists)."""
+
+    def __init__(self, policy: Policy) -> None:
+        super().__init__()
+        self._required = policy.mfa_required_roles
+
+    def __missing__(self, roles: tuple[str, ...]) -> tuple[str, ...]:
+        found = _privileged(roles, self._required) if roles else ()
+        self[roles] = found
+        return found
+
+
 @lru_cache(maxsize=4096)
 def _privileged(roles: tuple[str, ...], required: tuple[str, ...]) -> tuple[str, ...]:
     # Memoised: a directory of a million accounts holds a handful of distinct role lists.
@@ -106,19 +121,17 @@ class MfaNotEnforced(Check):
         policy = ctx.policy
         critical: Verdict = (Status.FAIL, Severity.CRITICAL)
         listed = {role.casefold() for role in policy.mfa_required_roles}
+        privileged = PrivilegedRoles(policy)
 
-        def verdicts() -> Iterator[tuple[Account, Verdict]]:
-            for account in ctx.accounts:
-                if not account.enabled:
-                    continue
-                roles = privileged_roles(account, policy)
-                if not roles:
-                    continue
-                if account.mfa:
-                    yield account, PASSED
-                else:
-                    admin = any(is_admin_role(r) for r in roles)
-                    yield account, critical if admin else FAILED
+        accounts = [a for a in ctx.accounts if a.enabled and privileged[a.roles]]
+        verdicts = [
+            PASSED
+            if a.mfa
+            else critical
+            if any(is_admin_role(r) for r in privileged[a.roles])
+            else FAILED
+            for a in accounts
+        ]
 
         def describe(account: Account, status: Status) -> tuple[str, Mapping[str, Scalar]]:
             roles = privileged_roles(account, policy)
@@ -172,4 +185,4 @@ class MfaNotEnforced(Check):
                 evidence,
             )
 
-        return self.account_findings(ctx, verdicts(), describe, summarise)
+        return self.account_findings(ctx, accounts, verdicts, describe, summarise)

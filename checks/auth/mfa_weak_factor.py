@@ -7,11 +7,11 @@ from functools import lru_cache
 from types import MappingProxyType
 from typing import NamedTuple
 
-from hardening.check import FAILED, PASSED, SKIPPED, Check, CheckContext, Verdict, register
+from hardening.check import FAILED, PASSED, SKIPPED, Check, CheckContext, register
 from hardening.estate import Account
 from hardening.model import CheckSpec, Finding, Remediation, Scalar, Severity, Status
 
-from .mfa_not_enforced import privileged_roles
+from .mfa_not_enforced import PrivilegedRoles, privileged_roles
 
 #: Factors whose code travels over a channel the attacker can redirect or read.
 WEAK_FACTORS = frozenset({"sms", "voice", "email"})
@@ -91,14 +91,10 @@ class MfaWeakFactor(Check):
 
     def evaluate(self, ctx: CheckContext) -> Iterator[Finding]:
         policy = ctx.policy
+        privileged = PrivilegedRoles(policy)
 
-        def verdicts() -> Iterator[tuple[Account, Verdict]]:
-            for account in ctx.accounts:
-                if not account.enabled or not account.mfa:
-                    continue
-                roles = privileged_roles(account, policy)
-                if roles:
-                    yield account, _VERDICTS[_judge(account.mfa, roles).status]
+        accounts = [a for a in ctx.accounts if a.enabled and a.mfa and privileged[a.roles]]
+        verdicts = [_VERDICTS[_judge(a.mfa, privileged[a.roles]).status] for a in accounts]
 
         def describe(account: Account, status: Status) -> tuple[str, Mapping[str, Scalar]]:
             verdict = _judge(account.mfa, privileged_roles(account, policy))
@@ -138,7 +134,7 @@ class MfaWeakFactor(Check):
                 {f"with_{factor}": count for factor, count in sorted(by_factor.items())},
             )
 
-        return self.account_findings(ctx, verdicts(), describe, summarise)
+        return self.account_findings(ctx, accounts, verdicts, describe, summarise)
 
 
 _VERDICTS = {Status.PASS: PASSED, Status.FAIL: FAILED, Status.SKIP: SKIPPED}

@@ -9,7 +9,7 @@ from hardening.check import FAILED, PASSED, SKIPPED, Check, CheckContext, Verdic
 from hardening.estate import Account
 from hardening.model import CheckSpec, Finding, Remediation, Scalar, Severity, Status
 
-from .mfa_not_enforced import privileged_roles
+from .mfa_not_enforced import PrivilegedRoles, privileged_roles
 
 
 @register
@@ -75,20 +75,19 @@ class StaleAccount(Check):
         policy = ctx.policy
         high: Verdict = (Status.FAIL, Severity.HIGH)
 
-        def verdicts() -> Iterator[tuple[Account, Verdict]]:
-            for account in ctx.accounts:
-                if not account.enabled:
-                    continue
-                seen = account.last_login
-                if seen is None:
-                    seen = account.password_changed
-                if seen is None:
-                    yield account, SKIPPED
-                elif seen >= cutoff:
-                    yield account, PASSED
-                else:
-                    privileged = privileged_roles(account, policy)
-                    yield account, high if privileged else FAILED
+        privileged = PrivilegedRoles(policy)
+
+        accounts = [a for a in ctx.accounts if a.enabled]
+        verdicts = [
+            SKIPPED
+            if (seen := a.last_login or a.password_changed) is None
+            else PASSED
+            if seen >= cutoff
+            else high
+            if privileged[a.roles]
+            else FAILED
+            for a in accounts
+        ]
 
         def describe(account: Account, status: Status) -> tuple[str, Mapping[str, Scalar]]:
             evidence: dict[str, Scalar] = {"stale_account_days": window}
@@ -132,9 +131,10 @@ class StaleAccount(Check):
                     f"date: {n:,}",
                     evidence,
                 )
+            # Grouped accounts all have a date (the undated ones are skipped): no None here.
             seen = [a.last_login or a.password_changed for a in accounts]
-            oldest = min(d for d in seen if d is not None)
-            newest = max(d for d in seen if d is not None)
+            oldest = min(filter(None, seen))
+            newest = max(filter(None, seen))
             if status is Status.PASS:
                 evidence["latest_activity"] = newest.isoformat()
                 return (
@@ -153,4 +153,4 @@ class StaleAccount(Check):
                 evidence,
             )
 
-        return self.account_findings(ctx, verdicts(), describe, summarise)
+        return self.account_findings(ctx, accounts, verdicts, describe, summarise)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Collection
+from dataclasses import replace
 from datetime import date
 from typing import TYPE_CHECKING, TypeVar
 
@@ -34,9 +35,15 @@ def build_context(
     *,
     probe: bool = False,
     prefetch: Prefetch | None = None,
+    stores: bool = True,
 ) -> CheckContext:
     """Collect the facets in `facets` from the estate's inputs into a `CheckContext`, taking
-    the scans `prefetch` read in worker processes (see `hardening.collectors.prefetch`)."""
+    the scans `prefetch` read in worker processes (see `hardening.collectors.prefetch`).
+
+    With `stores` False, the declared credential and TOTP stores are left out (the scans of
+    Keycloak exports are in): `with_store_scans` adds them later, so that a run can judge the
+    checks that do not need them while workers are still reading.
+    """
     errors: dict[str, str] = {}
 
     def guarded(name: str, collect: Callable[[], T]) -> T | None:
@@ -48,18 +55,7 @@ def build_context(
             errors[name] = f"collector failed ({type(exc).__name__}); see the log"
             return None
 
-    credential_scans = sshd = None
-    if "credential_stores" in facets and estate.credential_stores:
-        credential_scans = tuple(
-            (prefetch and prefetch.credential_scan(s)) or _scan_or_unreadable(s)
-            for s in estate.credential_stores
-        )
-    totp_scans = None
-    if "totp_stores" in facets and estate.totp_stores:
-        totp_scans = tuple(
-            (prefetch and prefetch.totp_scan(s)) or _totp_or_unreadable(s)
-            for s in estate.totp_stores
-        )
+    sshd = None
     if "sshd" in facets and estate.hosts:
         from hardening.collectors.sshd import read_sshd_config
 
@@ -69,21 +65,21 @@ def build_context(
     if probe and ("probes" in facets or "datastores" in facets) and estate.datastores:
         from hardening.collectors.probes import probe_datastores
 
-        stores = estate.datastores
-        probes = guarded("probes", lambda: probe_datastores(stores))
+        datastores = estate.datastores
+        probes = guarded("probes", lambda: probe_datastores(datastores))
     realms = _keycloak_realms(estate, facets)
+    credential_scans = None
     if realms and "credential_stores" in facets:
-        credential_scans = (credential_scans or ()) + tuple(r.scan for r in realms)
+        credential_scans = tuple(r.scan for r in realms)
     aws = None
     if estate.cloud and {"datastores", "accounts", "identity"} & set(facets):
         from hardening.collectors.aws import collect_aws
 
         aws = collect_aws(estate.cloud)  # never raises: failures are in aws.collections
-    return CheckContext(
+    context = CheckContext(
         estate=estate,
         today=today,
         credential_scans=credential_scans,
-        totp_scans=totp_scans,
         sshd=sshd,
         probes=probes,
         facet_errors=errors,
@@ -93,6 +89,30 @@ def build_context(
         discovered_datastores=aws.datastores if aws else (),
         cloud_collections=aws.collections if aws else (),
     )
+    return with_store_scans(context, facets, prefetch) if stores else context
+
+
+def with_store_scans(
+    context: CheckContext, facets: Collection[str], prefetch: Prefetch | None = None
+) -> CheckContext:
+    """`context` with the scans of the estate's credential and TOTP stores (those in `facets`),
+    taken from `prefetch` where a worker read them (waiting for it) and read here otherwise.
+    The declared stores come before the Keycloak exports' scans already in `context`."""
+    estate = context.estate
+    credential_scans = context.credential_scans
+    if "credential_stores" in facets and estate.credential_stores:
+        declared = tuple(
+            (prefetch and prefetch.credential_scan(s)) or _scan_or_unreadable(s)
+            for s in estate.credential_stores
+        )
+        credential_scans = declared + (credential_scans or ())
+    totp_scans = context.totp_scans
+    if "totp_stores" in facets and estate.totp_stores:
+        totp_scans = tuple(
+            (prefetch and prefetch.totp_scan(s)) or _totp_or_unreadable(s)
+            for s in estate.totp_stores
+        )
+    return replace(context, credential_scans=credential_scans, totp_scans=totp_scans)
 
 
 def _keycloak_realms(estate: Estate, facets: Collection[str]) -> list[KeycloakRealm]:

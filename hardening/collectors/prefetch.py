@@ -84,9 +84,9 @@ class Prefetch:
         self.close()
 
     @property
-    def started(self) -> int:
-        """Workers started."""
-        return len(self._workers)
+    def pending(self) -> bool:
+        """Whether workers are reading stores whose scans have not been taken yet."""
+        return bool(self._workers) and not self._collected
 
     def start(
         self, credential_stores: Sequence[CredentialStore], totp_stores: Sequence[TotpStore]
