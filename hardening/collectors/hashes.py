@@ -673,9 +673,16 @@ def _fast_md5_crypt(v: str) -> Classified | None:
     return _MD5_CRYPT if _MD5_CRYPT_FAST.fullmatch(v) is not None else None
 
 
+def _fast_hex(v: str) -> Classified | None:
+    # A bare digest of a known length (what `_hex` finds for it); anything else, full path.
+    found = _HEX_BY_LEN.get(len(v))
+    return found if found is not None and _HEX_RE.fullmatch(v) is not None else None
+
+
 #: Fast parsers by the value's first two characters. Each one only returns what the full path
 #: returns for the same value; cached prefixes starting with those two characters belong to
-#: that one format (`$a`: argon2 only, apr1 values are not cached).
+#: that one format (`$a`: argon2 only, apr1 values are not cached). Two hex digits start a bare
+#: digest (`_fast_hex`), which the full path reads only after every other format.
 _FAST: Final[Mapping[str, Callable[[str], Classified | None]]] = {
     "$2": _fast_bcrypt,
     "$a": _split_at_salt(_B64_SHAPE, (1, _MAX_LEN), (1, _MAX_LEN)),
@@ -683,6 +690,8 @@ _FAST: Final[Mapping[str, Callable[[str], Classified | None]]] = {
     "$5": _split_at_salt(_C64_SHAPE, (0, _SHA_SALT_MAX), (_SHA256_DIGEST_LEN, _SHA256_DIGEST_LEN)),
     "$p": _split_at_salt(_C64_SHAPE, (0, _MAX_LEN), (1, _MAX_LEN)),
     "$1": _fast_md5_crypt,
+    # Unsalted digests: every pair of hex digits a digest can start with.
+    **{a + b: _fast_hex for a in "0123456789abcdefABCDEF" for b in "0123456789abcdefABCDEF"},
 }
 
 

@@ -304,6 +304,10 @@ def _fast_path_samples() -> list[str]:
         ph.md5_crypt.hash("pw"),
         ph.apr_md5_crypt.hash("pw"),
         "$2b$99$" + "a" * 53,  # cost out of range: unknown, and cached as such
+        ph.hex_md5.hash("pw"),
+        ph.hex_sha1.hash("pw").upper(),
+        ph.hex_sha256.hash("pw"),
+        ph.hex_sha512.hash("pw"),
     ]
     samples = list(valid)
     for value in valid:
