@@ -59,7 +59,7 @@ from hardening.collectors.sqlsource import (
     sqlite_path,
     valid_table,
 )
-from hardening.collectors.tally import CredentialTally, value_key
+from hardening.collectors.tally import CredentialTally
 from hardening.estate import CredentialStore
 from hardening.facets import CredentialRecord, CredentialStoreScan
 
@@ -364,7 +364,7 @@ def _batch_of_text(  # noqa: PLR0917 - the read loop's state, passed once per ba
         cast("Sequence[str]", accounts),
         range(number + 1, number + len(batch) + 1),
         list(map(classify, texts)),
-        map(value_key, texts),
+        map(hash, map(str.strip, texts)),  # `value_key` of each, without a Python call
         changed,
     )
     return True

@@ -18,7 +18,7 @@ Workers
     account checks; none when `jobs` is 1 or the platform cannot fork. They are forked at
     `start`, before the main process has started any thread, so they begin in milliseconds,
     log through the handlers already configured, and share the parent's memory until they
-    write to it. A worker reads its stores in turn and sends each scan as soon as it is done.
+    write to it. A worker reads its stores in turn and then sends their scans.
     A worker that dies (killed, out of memory) is not fatal: the stores it did not send are
     read again in the main process, with a warning in the log. `close` (or leaving the `with`
     block, for instance because the estate turned out to be invalid) stops any worker still
@@ -176,15 +176,19 @@ def _worth_a_worker(store: CredentialStore | TotpStore) -> bool:
 
 
 def _work(send: Connection, tasks: list[Task]) -> None:
-    """A worker: read each store in turn and send its scan; None when all are sent."""
+    """A worker: read each store in turn, then send the scans; None when all are sent."""
     from hardening.collectors import _scan_or_unreadable, _totp_or_unreadable
 
+    scans: list[tuple[Kind, str, Scan]] = []
     with gc_paused():
         for kind, store in tasks:
             if isinstance(store, CredentialStore):
-                scan: Scan = _scan_or_unreadable(store)
+                scans.append((kind, store.id, _scan_or_unreadable(store)))
             else:
-                scan = _totp_or_unreadable(store)
-            send.send((kind, store.id, scan))
+                scans.append((kind, store.id, _totp_or_unreadable(store)))
+    # Sent at the end: a send blocks until the main process reads, which it does only when a
+    # check needs the stores, and the next store must not wait for that.
+    for message in scans:
+        send.send(message)
     send.send(None)
     send.close()

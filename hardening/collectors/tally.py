@@ -31,6 +31,8 @@ from hardening.facets import (
 __all__ = ["UNKEYED", "CredentialTally", "ValueKind", "scan_of", "value_key"]
 
 K = TypeVar("K", bound=Hashable)
+#: A kind of stored value: scheme, parameters (sorted items), salted.
+_KindKey = tuple[str, tuple[tuple[str, int | str], ...], bool | None]
 
 #: Schemes with nothing stored to compare (and no credential to have changed).
 UNKEYED: Final = frozenset({"empty", "locked"})
@@ -146,9 +148,9 @@ class CredentialTally:
         ids = list(map(id, found))
         objects = dict(zip(ids, found, strict=True))  # first appearance order
         per_object = Counter(ids)
-        kind_of_object: dict[int, tuple[str, tuple[tuple[str, int | str], ...], bool | None]] = {}
-        standing: dict[tuple[str, tuple[tuple[str, int | str], ...], bool | None], ValueKind] = {}
-        counts: Counter[tuple[str, tuple[tuple[str, int | str], ...], bool | None]] = Counter()
+        kind_of_object: dict[int, _KindKey] = {}
+        standing: dict[_KindKey, ValueKind] = {}
+        counts: Counter[_KindKey] = Counter()
         for ident, obj in objects.items():
             key = (obj.scheme, tuple(sorted(obj.params.items())), obj.salted)
             kind_of_object[ident] = key
@@ -162,14 +164,15 @@ class CredentialTally:
         # Rows with a credential (neither empty nor locked): compared, and dated.
         live = {ident for ident, obj in objects.items() if obj.scheme not in UNKEYED}
         mask = None if len(live) == len(objects) else list(map(live.__contains__, ids))
+        changes, undated = self._changes(mask)
         return CredentialStoreScan(
             store_id,
             kind,
             accounts=len(found),
             kinds=kinds,
             shared=self._shared(objects, ids, mask),
-            changes=(changes := self._changes(mask))[0],
-            undated=changes[1],
+            changes=changes,
+            undated=undated,
             problems=tuple(problems),
         )
 
