@@ -12,6 +12,8 @@ from collections import defaultdict
 from dataclasses import replace
 from pathlib import Path
 
+import pyotp
+
 from hardening.collectors.totp import _normalise, record, scan_totp_store
 from hardening.estate import Location, TotpStore
 from hardening.facets import SeedLength, TotpRecord, TotpStoreScan
@@ -63,6 +65,36 @@ def test_seed_facts_match_b32decode() -> None:
         samples += ["".join(rng.choice(alphabet) for _ in range(n)) for _ in range(100)]
     for secret in samples:
         assert record("a", 1, secret) == _decoded(secret), repr(secret)
+
+
+def test_seeds_pyotp_accepts_are_valid_with_pyotp_s_length() -> None:
+    """What an authenticator library makes of a seed: every seed pyotp accepts is read as valid
+    with the length pyotp decodes; every seed read as invalid is refused by pyotp too."""
+    rng = random.Random(20261126)
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567abcxyz0189="
+    samples = [_seed(rng, n) for n in range(1, 41)]
+    samples += [
+        "".join(rng.choice(alphabet) for _ in range(n)) for n in range(40) for _ in range(50)
+    ]
+    accepted = short = 0
+    for secret in samples:
+        facts = record("a", 1, secret)
+        try:
+            otp = pyotp.TOTP(secret)
+        except (ValueError, binascii.Error):
+            # Refused: not base32, or valid but shorter than pyotp's own minimum.
+            if facts.valid_base32:
+                assert facts.bits is not None and facts.bits < otp_minimum(), repr(secret)
+                short += 1
+            continue
+        accepted += 1
+        assert facts.valid_base32 and facts.bits == len(otp.byte_secret()) * 8, repr(secret)
+    assert accepted > 25 and short > 10  # both sides were exercised
+
+
+def otp_minimum() -> int:
+    """The shortest seed, in bits, that pyotp accepts."""
+    return int(getattr(pyotp.TOTP, "min_secret_length_bits", 112))
 
 
 # --- stores read in batches -------------------------------------------------------------------
