@@ -30,6 +30,7 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import signal
 from collections.abc import Collection, Sequence
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
@@ -179,6 +180,8 @@ def _work(send: Connection, tasks: list[Task]) -> None:
     """A worker: read each store in turn, then send the scans; None when all are sent."""
     from hardening.collectors import _scan_or_unreadable, _totp_or_unreadable
 
+    # Ctrl-C reaches the whole process group: the main process decides, and stops the worker.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     scans: list[tuple[Kind, str, Scan]] = []
     with gc_paused():
         for kind, store in tasks:
