@@ -15,14 +15,15 @@ Which stores
 
 Workers
     `jobs - 1` workers at most, so that one core is left for loading the estate and running the
-    account checks; none when `jobs` is 1 or the platform cannot fork. They are forked at
-    `start`, before the main process has started any thread, so they begin in milliseconds,
-    log through the handlers already configured, and share the parent's memory until they
-    write to it. A worker reads its stores in turn and then sends their scans.
-    A worker that dies (killed, out of memory) is not fatal: the stores it did not send are
-    read again in the main process, with a warning in the log. `close` (or leaving the `with`
-    block, for instance because the estate turned out to be invalid) stops any worker still
-    running.
+    account checks; none when `jobs` is 1, when the platform cannot fork, or when the calling
+    program runs other threads (a forked child would inherit their locks, held, forever). They
+    are forked at `start`, before the main process has started any thread of its own, so they
+    begin in milliseconds, log through the handlers already configured, and share the
+    parent's memory until they write to it. A worker reads its stores in turn and then sends
+    their scans; it ignores Ctrl-C, which the main process handles. A worker that dies
+    (killed, out of memory) is not fatal: the stores it did not send are read again in the
+    main process, with a warning in the log. `close` (or leaving the `with` block, for
+    instance because the estate turned out to be invalid) stops any worker still running.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ import logging
 import multiprocessing
 import os
 import signal
+import threading
 from collections.abc import Collection, Sequence
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
@@ -99,7 +101,7 @@ class Prefetch:
         if "totp_stores" in self._facets:
             tasks += [("totp", s) for s in totp_stores if _worth_a_worker(s)]
         workers = min(self._jobs - 1, len(tasks))
-        if workers < 1 or "fork" not in multiprocessing.get_all_start_methods():
+        if workers < 1 or "fork" not in multiprocessing.get_all_start_methods() or _threaded():
             return
         context = multiprocessing.get_context("fork")
         for i in range(workers):
@@ -156,6 +158,11 @@ class Prefetch:
                     process.exitcode,
                 )
         self.close()
+
+
+def _threaded() -> bool:
+    """Whether other threads run: a fork copies none of them, only the locks they hold."""
+    return threading.active_count() > 1
 
 
 def _worth_a_worker(store: CredentialStore | TotpStore) -> bool:

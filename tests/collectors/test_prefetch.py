@@ -8,6 +8,7 @@ import logging
 import multiprocessing
 import os
 import sqlite3
+import threading
 import time
 from datetime import date
 from pathlib import Path
@@ -107,7 +108,13 @@ def every_store_is_large(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(prefetch, "PREFETCH_MIN_BYTES", 0)
 
 
-@pytest.mark.usefixtures("every_store_is_large")
+@pytest.fixture
+def single_threaded(monkeypatch: pytest.MonkeyPatch) -> None:
+    """As in the CLI: other tests of the session may leave threads behind (a moto server)."""
+    monkeypatch.setattr(prefetch, "_threaded", lambda: False)
+
+
+@pytest.mark.usefixtures("every_store_is_large", "single_threaded")
 def test_workers_read_the_stores_and_the_findings_are_the_same(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -130,11 +137,29 @@ def test_small_stores_stay_in_the_main_process(
     assert "worker process" not in caplog.text
 
 
+@pytest.mark.usefixtures("every_store_is_large")
+def test_no_fork_while_the_calling_program_runs_threads(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = _estate(tmp_path)
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait, daemon=True)
+    other.start()
+    try:
+        with caplog.at_level(logging.DEBUG, logger="hardening.collectors.prefetch"):
+            run = _run(path, jobs=2)
+    finally:
+        stop.set()
+        other.join()
+    assert "worker process" not in caplog.text
+    assert _findings(run) == _findings(_run(path, jobs=1))
+
+
 def _dies(*_: object) -> None:
     os._exit(9)
 
 
-@pytest.mark.usefixtures("every_store_is_large")
+@pytest.mark.usefixtures("every_store_is_large", "single_threaded")
 def test_a_worker_that_dies_costs_time_not_findings(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -151,7 +176,7 @@ def _sleeps(*_: object) -> None:
     time.sleep(120)
 
 
-@pytest.mark.usefixtures("every_store_is_large")
+@pytest.mark.usefixtures("every_store_is_large", "single_threaded")
 def test_an_invalid_estate_stops_the_workers(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
