@@ -13,13 +13,14 @@ Speed
 
 Problems and failures
     A row that cannot be read fully (a missing field, bad UTF-8, a date that is not a date)
-    becomes a problem "row N: what was wrong", naming the row number only; the row's record is
-    kept when its account id and stored value could still be read. A store whose declaration
+    becomes a problem "row N: what was wrong", naming the row number only; the row is still
+    counted when its account id and stored value could be read. A store whose declaration
     cannot be used (an unsupported database engine, an unsafe identifier, a missing column
-    name) becomes a scan with a store-level problem "store ID: ..." and no records, which
+    name) becomes a scan with a store-level problem "store ID: ..." and no accounts, which
     checks report as skipped. A store that cannot be opened or queried at all raises
-    `CredentialStoreError`, which `build_context` turns into a facet error; its message names
-    the store id and the exception type, never the path or DSN.
+    `CredentialStoreError`, which the collectors turn into an `unreadable` scan (that store's
+    checks report `error`); its message names the store id and the exception type, never the
+    path or DSN.
 
 Formats
     `shadow`: `name:password:lastchg:min:max:warn:inactive:expire:reserved`. An empty password
