@@ -378,3 +378,32 @@ def test_engine_over_postgres_stores_leaks_nothing(
     json.loads(report)
     _no_secret(report, render_terminal(run), caplog.text, repr(run))
     assert ROLE not in report
+
+
+def test_postgres_stores_read_in_a_worker_give_the_same_findings(
+    pg: Any, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from hardening.collectors import prefetch
+
+    monkeypatch.setattr(prefetch, "_threaded", lambda: False)  # as in the CLI
+    caplog.set_level(logging.DEBUG)
+    dsn = _dsn(pg)
+    estate = Estate(
+        path=__import__("pathlib").Path("estate.yaml"),
+        organisation=Organisation("Example Credit Union"),
+        credential_stores=(_cred(dsn),),
+        totp_stores=(_totp(dsn),),
+    )
+    modules = [weak, unsalted, plaintext, totp_invalid, totp_shared, totp_short]
+    options = RunOptions(today=date(2026, 11, 25))
+    here = run_checks(estate, from_modules(modules), options)
+    facets = {"credential_stores", "totp_stores"}
+    with prefetch.Prefetch(2, facets) as workers:
+        workers.start(estate.credential_stores or (), estate.totp_stores or ())
+        assert workers.pending  # PostgreSQL stores are always worth a worker
+        there = run_checks(estate, from_modules(modules), options, prefetch=workers)
+    assert "reading 2 store(s) in 1 worker process(es)" in caplog.text
+    assert [(f.check_id, f.status, f.resource, f.detail, f.evidence) for f in there.findings] == [
+        (f.check_id, f.status, f.resource, f.detail, f.evidence) for f in here.findings
+    ]
+    _no_secret(render_json(there), caplog.text)
