@@ -14,6 +14,10 @@ Fixtures (session scope):
   lines, so TLS-less TCP connections are refused by pg_hba.
 - `redis_open_server` / `redis_auth_server`: Redis without and with `requirepass`.
 - `es_open_server` / `es_auth_server`: an HTTP node answering `/_cat/indices` anonymously / 401.
+
+Modules: `tests/data/credentials/build.py` (real-format credential stores) is importable as
+`credential_build` (tests have no packages): one copy for the session, so its cached hashes are
+made once and `secrets_written()` knows every value any test wrote.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from __future__ import annotations
 import contextlib
 import glob
 import http.server
+import importlib.util
 import json
 import os
 import pwd
@@ -29,6 +34,7 @@ import shutil
 import socket
 import stat
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -38,6 +44,17 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
+
+
+def _register(name: str, path: Path) -> None:
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+
+
+_register("credential_build", Path(__file__).parent / "data" / "credentials" / "build.py")
 
 LOCALHOST = "127.0.0.1"
 #: Planted in server data by the probe tests; must never appear in any finding or report.

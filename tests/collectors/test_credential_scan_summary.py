@@ -2,29 +2,17 @@
 
 from __future__ import annotations
 
-import importlib.util
 import pickle
 from datetime import date
 from pathlib import Path
-from types import ModuleType
 
+import credential_build as build
 import pytest
 
 from hardening.collectors import credentials
 from hardening.collectors.credentials import read_records, scan_credential_store
 from hardening.collectors.tally import CredentialTally
 
-
-def _load_build() -> ModuleType:
-    path = Path(__file__).parents[1] / "data" / "credentials" / "build.py"
-    spec = importlib.util.spec_from_file_location("credentials_build_summary", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-build = _load_build()
 ROWS = 10_000  # more than two batches
 
 

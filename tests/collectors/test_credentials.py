@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import importlib.util
 import sqlite3
 from datetime import date
 from pathlib import Path
-from types import ModuleType
 
+import credential_build as build
 import pytest
 from passlib import hash as ph  # type: ignore[import-untyped]
 
@@ -21,18 +20,6 @@ from hardening.collectors.credentials import (
 from hardening.collectors.tally import value_key
 from hardening.estate import CredentialStore, Location
 from hardening.facets import CredentialRecord
-
-
-def _load_build() -> ModuleType:
-    path = Path(__file__).parents[1] / "data" / "credentials" / "build.py"
-    spec = importlib.util.spec_from_file_location("credentials_build", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-build = _load_build()
 
 
 def _by_account(store: CredentialStore) -> dict[str, CredentialRecord]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import importlib.util
 import logging
 import multiprocessing
 import os
@@ -12,8 +11,8 @@ import threading
 import time
 from datetime import date
 from pathlib import Path
-from types import ModuleType
 
+import credential_build as build
 import pytest
 
 from hardening.cli import main
@@ -26,18 +25,6 @@ from hardening.runner import RunOptions, load_and_run
 pytestmark = pytest.mark.skipif(
     "fork" not in multiprocessing.get_all_start_methods(), reason="workers are forked"
 )
-
-
-def _load_build() -> ModuleType:
-    path = Path(__file__).parents[1] / "data" / "credentials" / "build.py"
-    spec = importlib.util.spec_from_file_location("credentials_build_prefetch", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-build = _load_build()
 
 
 def _estate(root: Path, *, bad_account: bool = False) -> Path:

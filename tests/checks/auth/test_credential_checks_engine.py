@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import logging
 from datetime import date
 from pathlib import Path
-from types import ModuleType
 
+import credential_build as build
 import pytest
 
 import hardening.checks.auth.password_hash_unsalted as unsalted
@@ -22,18 +21,6 @@ from hardening.runner import ExitCode, RunOptions, exit_code, run_checks
 
 TODAY = date(2026, 11, 25)
 MODULES = [weak, unsalted, plaintext, ssh]
-
-
-def _load_build() -> ModuleType:
-    path = Path(__file__).parents[2] / "data" / "credentials" / "build.py"
-    spec = importlib.util.spec_from_file_location("credentials_build_engine", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-build = _load_build()
 
 
 def _estate(tmp_path: Path, *, shadow_path: Path | None = None) -> object:

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import importlib.util
 from datetime import date
 from pathlib import Path
-from types import ModuleType
 
+import credential_build as build
 from passlib import hash as ph  # type: ignore[import-untyped]
 
 from hardening.check import CheckContext
@@ -16,18 +15,6 @@ from hardening.estate import Estate
 from hardening.model import Finding, Severity, Status
 
 TODAY = date(2026, 11, 25)
-
-
-def _load_build() -> ModuleType:
-    path = Path(__file__).parents[2] / "data" / "credentials" / "build.py"
-    spec = importlib.util.spec_from_file_location("credentials_build_unsalted", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-build = _load_build()
 
 
 def _one(estate: Estate) -> Finding:

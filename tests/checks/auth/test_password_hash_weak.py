@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
-import importlib.util
 import re
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
-from types import ModuleType
 
+import credential_build as build
 import pytest
 from passlib import hash as ph  # type: ignore[import-untyped]
 from passlib.context import CryptContext  # type: ignore[import-untyped]
@@ -23,18 +22,6 @@ from hardening.facets import CredentialRecord, CredentialStoreScan
 from hardening.model import Finding, Severity, Status
 
 TODAY = date(2026, 11, 25)
-
-
-def _load_build() -> ModuleType:
-    path = Path(__file__).parents[2] / "data" / "credentials" / "build.py"
-    spec = importlib.util.spec_from_file_location("credentials_build_weak", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-build = _load_build()
 
 
 def _run(estate: Estate, scans: tuple[CredentialStoreScan, ...] | None = None) -> list[Finding]:

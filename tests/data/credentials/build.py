@@ -1,8 +1,8 @@
 """Real-format credential stores for the collector and check tests, with hashes made at test time.
 
-Load it by path (tests have no packages):
+`tests/conftest.py` makes it importable (tests have no packages):
 
-    spec = importlib.util.spec_from_file_location("cred_build", Path(...) / "build.py")
+    import credential_build as build
 
 Every value written is recorded in `secrets_written()` so tests can prove that no hash, and
 not the planted `CANARY` password, reaches a finding, a problem or a scan's repr.
