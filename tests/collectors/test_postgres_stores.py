@@ -354,20 +354,25 @@ def test_totp_errors_never_show_the_dsn(pg: Any) -> None:
 
 # --- through the engine ----------------------------------------------------------------------
 
+_MODULES = [weak, unsalted, plaintext, totp_invalid, totp_shared, totp_short]
 
-def test_engine_over_postgres_stores_leaks_nothing(
-    pg: Any, caplog: pytest.LogCaptureFixture
-) -> None:
-    caplog.set_level(logging.DEBUG)
-    dsn = _dsn(pg)
-    estate = Estate(
+
+def _pg_estate(dsn: str) -> Estate:
+    """An estate with the PostgreSQL credential table and TOTP table of the fixture."""
+    return Estate(
         path=__import__("pathlib").Path("estate.yaml"),
         organisation=Organisation("Example Credit Union"),
         credential_stores=(_cred(dsn),),
         totp_stores=(_totp(dsn),),
     )
-    modules = [weak, unsalted, plaintext, totp_invalid, totp_shared, totp_short]
-    run = run_checks(estate, from_modules(modules), RunOptions(today=date(2026, 11, 25)))
+
+
+def test_engine_over_postgres_stores_leaks_nothing(
+    pg: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    estate = _pg_estate(_dsn(pg))
+    run = run_checks(estate, from_modules(_MODULES), RunOptions(today=date(2026, 11, 25)))
     got = {(f.check_id, f.resource.id): f.status for f in run.findings}
     assert got[("auth.password_hash_weak", "pg-users")] is Status.FAIL
     assert got[("auth.password_hash_unsalted", "pg-users")] is Status.FAIL
@@ -387,21 +392,14 @@ def test_postgres_stores_read_in_a_worker_give_the_same_findings(
 
     monkeypatch.setattr(prefetch, "_threaded", lambda: False)  # as in the CLI
     caplog.set_level(logging.DEBUG)
-    dsn = _dsn(pg)
-    estate = Estate(
-        path=__import__("pathlib").Path("estate.yaml"),
-        organisation=Organisation("Example Credit Union"),
-        credential_stores=(_cred(dsn),),
-        totp_stores=(_totp(dsn),),
-    )
-    modules = [weak, unsalted, plaintext, totp_invalid, totp_shared, totp_short]
+    estate = _pg_estate(_dsn(pg))
     options = RunOptions(today=date(2026, 11, 25))
-    here = run_checks(estate, from_modules(modules), options)
+    here = run_checks(estate, from_modules(_MODULES), options)
     facets = {"credential_stores", "totp_stores"}
     with prefetch.Prefetch(2, facets) as workers:
         workers.start(estate.credential_stores or (), estate.totp_stores or ())
         assert workers.pending  # PostgreSQL stores are always worth a worker
-        there = run_checks(estate, from_modules(modules), options, prefetch=workers)
+        there = run_checks(estate, from_modules(_MODULES), options, prefetch=workers)
     assert "reading 2 store(s) in 1 worker process(es)" in caplog.text
     assert [(f.check_id, f.status, f.resource, f.detail, f.evidence) for f in there.findings] == [
         (f.check_id, f.status, f.resource, f.detail, f.evidence) for f in here.findings
