@@ -102,15 +102,14 @@ def with_store_scans(
     credential_scans = context.credential_scans
     if "credential_stores" in facets and estate.credential_stores:
         declared = tuple(
-            (prefetch and prefetch.credential_scan(s)) or _scan_or_unreadable(s)
+            (prefetch and prefetch.credential_scan(s)) or read_credential_store(s)
             for s in estate.credential_stores
         )
         credential_scans = declared + (credential_scans or ())
     totp_scans = context.totp_scans
     if "totp_stores" in facets and estate.totp_stores:
         totp_scans = tuple(
-            (prefetch and prefetch.totp_scan(s)) or _totp_or_unreadable(s)
-            for s in estate.totp_stores
+            (prefetch and prefetch.totp_scan(s)) or read_totp_store(s) for s in estate.totp_stores
         )
     return replace(context, credential_scans=credential_scans, totp_scans=totp_scans)
 
@@ -139,8 +138,9 @@ def _unreadable_reason(store_id: str, exc: Exception) -> str:
     return f"store could not be read ({type(exc).__name__}); see the log"
 
 
-def _scan_or_unreadable(store: CredentialStore) -> CredentialStoreScan:
-    """Scan one store; a store that cannot be read fails alone, not its neighbours."""
+def read_credential_store(store: CredentialStore) -> CredentialStoreScan:
+    """Scan one store; a store that cannot be read fails alone (its scan is `unreadable`),
+    not its neighbours."""
     from hardening.collectors.credentials import scan_credential_store
 
     try:
@@ -151,7 +151,7 @@ def _scan_or_unreadable(store: CredentialStore) -> CredentialStoreScan:
         )
 
 
-def _totp_or_unreadable(store: TotpStore) -> TotpStoreScan:
+def read_totp_store(store: TotpStore) -> TotpStoreScan:
     """Scan one TOTP store; a store that cannot be read fails alone."""
     from hardening.collectors.totp import scan_totp_store
 

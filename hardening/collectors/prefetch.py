@@ -40,6 +40,7 @@ from types import TracebackType
 from typing import Final, Literal
 
 from hardening.bulk import gc_paused
+from hardening.collectors.sqlsource import POSTGRES_SCHEMES, dsn_engine, sqlite_path
 from hardening.estate import CredentialStore, TotpStore
 from hardening.facets import CredentialStoreScan, TotpStoreScan
 
@@ -167,13 +168,11 @@ def _threaded() -> bool:
 
 def _worth_a_worker(store: CredentialStore | TotpStore) -> bool:
     dsn = store.dsn or ""
-    engine = dsn.split(":", 1)[0].split("+", 1)[0].lower()
-    if engine in ("postgres", "postgresql"):
+    engine = dsn_engine(dsn)
+    if engine in POSTGRES_SCHEMES:
         return True
     path = store.path
     if engine == "sqlite":
-        from hardening.collectors.sqlsource import sqlite_path
-
         path = sqlite_path(dsn, store.location.file)
     if path is None:
         return False
@@ -185,7 +184,7 @@ def _worth_a_worker(store: CredentialStore | TotpStore) -> bool:
 
 def _work(send: Connection, tasks: list[Task]) -> None:
     """A worker: read each store in turn, then send the scans; None when all are sent."""
-    from hardening.collectors import _scan_or_unreadable, _totp_or_unreadable
+    from hardening.collectors import read_credential_store, read_totp_store
 
     # Ctrl-C reaches the whole process group: the main process decides, and stops the worker.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -193,9 +192,9 @@ def _work(send: Connection, tasks: list[Task]) -> None:
     with gc_paused():
         for kind, store in tasks:
             if isinstance(store, CredentialStore):
-                scans.append((kind, store.id, _scan_or_unreadable(store)))
+                scans.append((kind, store.id, read_credential_store(store)))
             else:
-                scans.append((kind, store.id, _totp_or_unreadable(store)))
+                scans.append((kind, store.id, read_totp_store(store)))
     # Sent at the end: a send blocks until the main process reads, which it does only when a
     # check needs the stores, and the next store must not wait for that.
     for message in scans:
