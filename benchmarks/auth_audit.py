@@ -21,15 +21,13 @@ import argparse
 import contextlib
 import csv
 import hashlib
-import json
 import random
 import sqlite3
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
+from child import run_child
 from passlib.context import CryptContext  # type: ignore[import-untyped]
 from passlib.hash import (  # type: ignore[import-untyped]
     argon2,
@@ -210,10 +208,7 @@ def main() -> None:
             f"classification: ours {ours:,.0f} hashes/s, naive passlib identify+from_string "
             f"{naive:,.0f} hashes/s, ratio {ours / naive:.1f}x"
         )
-        out = subprocess.run(
-            [sys.executable, "-c", AUDIT, str(estate)], capture_output=True, text=True, check=True
-        )
-        r = json.loads(out.stdout.strip().splitlines()[-1])
+        r = run_child(AUDIT, estate)
         total = r["audit_s"]
         rss = (r["rss_kib"] + r["worker_rss_kib"]) / 1024
         print(
@@ -224,20 +219,7 @@ def main() -> None:
         )
         # What a user waits for: `hardening scan` end to end, with the run recorded in the
         # results store and the terminal report written.
-        out = subprocess.run(
-            [
-                sys.executable,
-                "-c",
-                SCAN,
-                str(estate),
-                str(Path(tmp) / "runs.sqlite"),
-                str(Path(tmp) / "report.txt"),
-            ],
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        c = json.loads(out.stdout.strip().splitlines()[-1])
+        c = run_child(SCAN, estate, Path(tmp) / "runs.sqlite", Path(tmp) / "report.txt")
         print(
             f"`hardening scan --check auth` end to end (load, collection, checks, results store, "
             f"terminal report): {c['s']:.1f} s, peak RSS "

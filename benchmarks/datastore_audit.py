@@ -17,11 +17,11 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
+
+from child import run_child
 
 HOSTINGS = ("on_prem", "cloud", "saas", None)
 CLASSES = ("public", "internal", "confidential", "restricted", None)
@@ -105,10 +105,7 @@ def main() -> None:
             rows = [json.loads(line) for line in fh]
         baseline = time.perf_counter() - t0
         del rows
-        out = subprocess.run(
-            [sys.executable, "-c", AUDIT, str(estate)], capture_output=True, text=True, check=True
-        )
-        r = json.loads(out.stdout.strip().splitlines()[-1])
+        r = run_child(AUDIT, estate)
         total = r["load_s"] + r["run_s"]
         print(f"baseline json.loads of the export: {baseline:.2f} s")
         print(
@@ -119,20 +116,7 @@ def main() -> None:
         )
         # What a user waits for: `hardening scan` end to end, run recorded in the results
         # store and the terminal report written.
-        out = subprocess.run(
-            [
-                sys.executable,
-                "-c",
-                SCAN,
-                str(estate),
-                str(Path(tmp) / "runs.sqlite"),
-                str(Path(tmp) / "report.txt"),
-            ],
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        c = json.loads(out.stdout.strip().splitlines()[-1])
+        c = run_child(SCAN, estate, Path(tmp) / "runs.sqlite", Path(tmp) / "report.txt")
         print(
             f"`hardening scan` end to end (load, checks, results store, terminal report): "
             f"{c['s']:.1f} s, peak RSS {c['rss_kib'] / 1024:,.0f} MiB, exit {c['code']}"
